@@ -1,0 +1,32 @@
+#pragma once
+// The one asynchronous model of the service: Boost.Asio C++20 coroutines on an io_context.
+// Every operation that may wait on I/O (storage, HTTP out, Redis, LiveKit) returns Task<T>.
+// g++ 12 needs <utility> before boost/asio/awaitable.hpp (see docs/decisions.md).
+
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace mr {
+
+namespace asio = boost::asio;
+
+template <typename T>
+using Task = asio::awaitable<T>;
+
+// Runs a coroutine to completion on `ioc` from a thread that is not running `ioc` (tests, CLI
+// tools). REQUIRES: nobody else runs `ioc` concurrently.
+template <typename T>
+T RunTask(asio::io_context& ioc, Task<T> task) {
+  auto fut = asio::co_spawn(ioc, std::move(task), asio::use_future);
+  ioc.restart();
+  ioc.run();
+  return fut.get();
+}
+
+}  // namespace mr
