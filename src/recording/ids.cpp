@@ -65,11 +65,15 @@ std::string SanitizeRoomIdChars(std::string_view raw) {
   while (lead < kept.size() && kept[lead] == '_') {
     ++lead;
   }
+  // Removing whitespace can join hyphens ("a- -b"); the reference would then produce "a--b",
+  // which breaks the `--` separator of recording ids, so runs are collapsed once more here.
   std::string out;
   for (size_t i = lead; i < kept.size(); ++i) {
-    if (kept[i] != ' ') {
-      out.push_back(kept[i]);
+    char c = kept[i];
+    if (c == ' ' || ((c == '-' || c == '_') && !out.empty() && out.back() == c)) {
+      continue;
     }
+    out.push_back(c);
   }
   return out;
 }
