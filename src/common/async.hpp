@@ -3,6 +3,7 @@
 // Every operation that may wait on I/O (storage, HTTP out, Redis, LiveKit) returns Task<T>.
 // g++ 12 needs <utility> before boost/asio/awaitable.hpp (see docs/decisions.md).
 
+#include <optional>
 #include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,12 +22,24 @@ using Task = asio::awaitable<T>;
 
 // Runs a coroutine to completion on `ioc` from a thread that is not running `ioc` (tests, CLI
 // tools). REQUIRES: nobody else runs `ioc` concurrently.
+// Asio 1.18's co_spawn needs a default-constructible result, which Result<T> is not, so the
+// value travels through an optional.
 template <typename T>
 T RunTask(asio::io_context& ioc, Task<T> task) {
+  std::optional<T> out;
+  auto wrapper = [](Task<T> t, std::optional<T>* o) -> Task<void> { o->emplace(co_await std::move(t)); };
+  auto fut = asio::co_spawn(ioc, wrapper(std::move(task), &out), asio::use_future);
+  ioc.restart();
+  ioc.run();
+  fut.get();
+  return std::move(*out);
+}
+
+inline void RunTask(asio::io_context& ioc, Task<void> task) {
   auto fut = asio::co_spawn(ioc, std::move(task), asio::use_future);
   ioc.restart();
   ioc.run();
-  return fut.get();
+  fut.get();
 }
 
 }  // namespace mr

@@ -1,0 +1,42 @@
+// meet-recorder: the command line. `serve` runs the service, `reindex` rebuilds the catalogue
+// index of a storage folder. Configuration errors stop start-up with one clear line.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/service.hpp"
+#include "common/logging.hpp"
+#include "config/service_options.hpp"
+
+#ifndef MR_VERSION
+#define MR_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App cli{"meet-recorder: recording service for LiveKit meetings"};
+  cli.set_version_flag("--version", std::string("meet-recorder ") + MR_VERSION);
+  cli.require_subcommand(1);
+  std::string config_file;
+  cli.add_option("--config", config_file, "YAML config file (keys are the environment variable names)");
+
+  auto* serve = cli.add_subcommand("serve", "Run the HTTP service");
+  auto* reindex = cli.add_subcommand("reindex", "Rebuild the catalogue index from storage and report");
+  CLI11_PARSE(cli, argc, argv);
+
+  auto options = mr::config::LoadServiceOptions(
+      mr::config::ProcessEnvironment(),
+      config_file.empty() ? std::nullopt : std::optional<std::string>(config_file));
+  if (!options.ok()) {
+    std::fprintf(stderr, "meet-recorder: %s\n", options.status().message().c_str());
+    return 2;
+  }
+  mr::log::SetLevel(options->log_level);
+  if (serve->parsed()) {
+    return mr::app::RunServe(*options);
+  }
+  if (reindex->parsed()) {
+    return mr::app::RunReindex(*options);
+  }
+  return 2;
+}

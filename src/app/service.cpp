@@ -1,0 +1,163 @@
+#include "app/service.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "api/api_error.hpp"
+#include "api/auth.hpp"
+#include "api/http/router.hpp"
+#include "api/http/server.hpp"
+#include "api/recordings_routes.hpp"
+#include "common/async.hpp"
+#include "common/clock.hpp"
+#include "common/logging.hpp"
+#include "common/random.hpp"
+#include "recording/recording_catalogue.hpp"
+#include "storage/local_object_store.hpp"
+
+namespace mr::app {
+namespace {
+
+using Millis = std::chrono::milliseconds;
+
+// MEET_BASE_URL, else the request's own scheme and Host (scope.md, Q14: never shared state).
+std::function<std::string(const api::http::Request&)> MakeBaseUrl(const config::ServiceOptions& o,
+                                                                   uint16_t* port) {
+  return [base = o.base_url, port](const api::http::Request& req) {
+    if (!base.empty()) {
+      return base;
+    }
+    std::string scheme = req.secure ? "https" : "http";
+    if (auto proto = req.Header("x-forwarded-proto"); proto && (*proto == "https" || *proto == "http")) {
+      scheme = std::string(*proto);
+    }
+    if (auto host = req.Header("host"); host && !host->empty()) {
+      return scheme + "://" + std::string(*host);
+    }
+    return "http://localhost:" + std::to_string(*port);
+  };
+}
+
+int ThreadCount(const config::ServiceOptions& o) {
+  if (o.http_threads > 0) {
+    return o.http_threads;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+int RunServe(const config::ServiceOptions& options) {
+  api::http::IgnoreSigpipe();
+  asio::io_context ioc;
+  SystemClock clock;
+  SystemRandom random;
+
+  std::unique_ptr<storage::LocalObjectStore> store;
+  try {
+    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir);
+  } catch (const std::exception& e) {
+    log::Error("storage unusable", {{"dir", options.storage_dir}, {"error", e.what()}});
+    return 1;
+  }
+  recording::RecordingCatalogue catalogue(*store, recording::StorageLayout(options.subbucket));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto rebuilt = RunTask(ioc, catalogue.Rebuild());
+  if (!rebuilt.ok()) {
+    log::Error("catalogue index rebuild failed", {{"error", rebuilt.status().ToString()}});
+    return 1;
+  }
+  log::Info("catalogue indexed",
+            {{"recordings", rebuilt->indexed},
+             {"skipped", rebuilt->skipped},
+             {"ms", std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count()}});
+
+  uint16_t bound_port = options.port;
+  api::ApiKeyAuth auth(options.api_keys);
+  if (options.api_keys.empty()) {
+    log::Warn("no API key configured: set MEET_INITIAL_API_KEY; every API call will answer 401");
+  }
+  api::http::Router router;
+  router.Add("GET", "/health", [](api::http::Request&) -> Task<api::http::Response> {
+    co_return api::http::Response::MakeJson(200, Json{{"status", "ok"}});
+  });
+  api::AddRecordingRoutes(router, {&catalogue, &auth, MakeBaseUrl(options, &bound_port)});
+  router.SetFallback([](api::http::Request&) -> Task<api::http::Response> {
+    co_return api::PathNotFoundResponse();
+  });
+
+  api::http::ServerOptions server_options;
+  server_options.bind_address = options.bind_address;
+  server_options.port = options.port;
+  server_options.max_body_bytes = options.max_body_bytes;
+  api::http::Server server(ioc, server_options,
+                           [&router](api::http::Request& req) { return router.Dispatch(req); });
+  if (Status s = server.Start(); !s.ok()) {
+    log::Error("cannot listen", {{"address", options.bind_address}, {"port", options.port},
+                                 {"error", s.message()}});
+    return 1;
+  }
+  bound_port = server.port();
+  log::Info("listening", {{"address", options.bind_address},
+                          {"port", bound_port},
+                          {"storage", options.storage_dir},
+                          {"threads", ThreadCount(options)}});
+
+  asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) {
+      return;
+    }
+    log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                {"in_flight", server.in_flight()}});
+    asio::co_spawn(
+        ioc,
+        [&]() -> Task<void> {
+          co_await server.Drain(Millis(options.drain_seconds * 1000));
+          ioc.stop();
+        },
+        asio::detached);
+  });
+
+  std::vector<std::thread> threads;
+  const int n = ThreadCount(options);
+  for (int i = 1; i < n; ++i) {
+    threads.emplace_back([&ioc] { ioc.run(); });
+  }
+  ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  log::Info("stopped");
+  return 0;
+}
+
+int RunReindex(const config::ServiceOptions& options) {
+  asio::io_context ioc;
+  std::unique_ptr<storage::LocalObjectStore> store;
+  try {
+    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "storage unusable: %s\n", e.what());
+    return 1;
+  }
+  recording::RecordingCatalogue catalogue(*store, recording::StorageLayout(options.subbucket));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto rebuilt = RunTask(ioc, catalogue.Rebuild());
+  if (!rebuilt.ok()) {
+    std::fprintf(stderr, "reindex failed: %s\n", rebuilt.status().ToString().c_str());
+    return 1;
+  }
+  const auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("indexed %zu recordings (%zu objects skipped) in %lld ms\n", rebuilt->indexed,
+              rebuilt->skipped, static_cast<long long>(ms));
+  return 0;
+}
+
+}  // namespace mr::app
