@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package meet-recorder needs to build, run, test and benchmark.
+# Idempotent; run as root (or with sudo available).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+PKGS=(
+  build-essential cmake pkg-config git
+  libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
+  libabsl-dev libssl-dev zlib1g-dev
+  googletest libgtest-dev libgmock-dev
+  python3 curl
+)
+if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
+  PKGS+=(wrk nginx-light)
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
