@@ -1,0 +1,63 @@
+#pragma once
+// ServiceProcess: starts the real `meet-recorder serve` binary on a free 127.0.0.1 port with a
+// given environment, waits until /health answers, and stops it (SIGTERM, then SIGKILL) when
+// destroyed. Output goes to a log file kept next to the storage folder for failure reports.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "test_http.hpp"
+
+namespace mr::test {
+
+// A port that was free a moment ago (bind to 0, read it, close).
+uint16_t FreePort();
+
+class ServiceProcess {
+ public:
+  // `env` is added to a minimal environment (PATH); SERVER_PORT is set here.
+  explicit ServiceProcess(std::map<std::string, std::string> env,
+                          std::vector<std::string> args = {"serve"});
+  ~ServiceProcess();
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Sends SIGTERM and waits for the exit; returns the exit status (or -signal).
+  int Stop();
+  std::string Log() const;
+
+  TestHttpResponse Get(const std::string& target, HeaderList headers = {}) const {
+    return TestHttpRequest(port_, "GET", target, std::move(headers));
+  }
+
+ private:
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  std::filesystem::path log_path_;
+};
+
+// Runs the binary to completion (e.g. `reindex`), returning exit code and combined output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunBinary(std::map<std::string, std::string> env, std::vector<std::string> args);
+
+// A temporary folder removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void WriteFile(const std::filesystem::path& p, const std::string& content);
+
+}  // namespace mr::test
