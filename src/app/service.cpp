@@ -13,11 +13,15 @@
 #include "api/http/router.hpp"
 #include "api/http/server.hpp"
 #include "api/recordings_routes.hpp"
+#include "api/rooms_routes.hpp"
+#include "app/room_recordings_adapter.hpp"
 #include "common/async.hpp"
 #include "common/clock.hpp"
 #include "common/logging.hpp"
 #include "common/random.hpp"
 #include "recording/recording_catalogue.hpp"
+#include "rooms/room_repo.hpp"
+#include "rooms/room_service.hpp"
 #include "storage/local_object_store.hpp"
 
 namespace mr::app {
@@ -88,6 +92,12 @@ int RunServe(const config::ServiceOptions& options) {
     co_return api::http::Response::MakeJson(200, Json{{"status", "ok"}});
   });
   api::AddRecordingRoutes(router, {&catalogue, &auth, MakeBaseUrl(options, &bound_port)});
+  rooms::RoomRepo room_repo(*store, rooms::RoomRepoOptions{options.subbucket});
+  CatalogueRoomRecordings room_recordings(catalogue);
+  // No LiveKit yet (issue 3): no room ever has an active meeting, so ending one is a no-op.
+  rooms::NoMeetingControl meetings;
+  rooms::RoomService room_service(room_repo, room_recordings, meetings, clock, random);
+  api::AddRoomRoutes(router, {room_service, auth, MakeBaseUrl(options, &bound_port), clock});
   router.SetFallback([](api::http::Request&) -> Task<api::http::Response> {
     co_return api::PathNotFoundResponse();
   });
@@ -125,6 +135,8 @@ int RunServe(const config::ServiceOptions& options) {
         asio::detached);
   });
 
+  // The start-up rebuild ran the io_context to completion, which leaves it stopped.
+  ioc.restart();
   std::vector<std::thread> threads;
   const int n = ThreadCount(options);
   for (int i = 1; i < n; ++i) {
