@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -198,20 +199,45 @@ TEST_F(LocalObjectStoreTest, UnusableRootThrows) {
 }
 
 TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
-  if (::geteuid() == 0) {
-    GTEST_SKIP() << "root ignores permissions";
-  }
   ASSERT_TRUE(Sync(store().Put("locked/k", "v")).ok());
-  fs::permissions(root() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
-  Status put = Sync(store().Put("locked/k2", "v"));
-  Status del = Sync(store().DeleteMany({"locked/k"}));
-  fs::permissions(root() / "locked" / "k", fs::perms::none);
-  auto get = Sync(store().Get("locked/k"));
-  fs::permissions(root() / "locked", fs::perms::owner_all);
-  fs::permissions(root() / "locked" / "k", fs::perms::owner_all);
-  EXPECT_EQ(put.code(), StatusCode::kDestination) << put.ToString();
-  EXPECT_EQ(del.code(), StatusCode::kDestination) << del.ToString();
-  EXPECT_EQ(get.status().code(), StatusCode::kDestination) << get.status().ToString();
+  // Permissions bind only an unprivileged user. As root (CI), the checks run in a child process
+  // that drops to `nobody` (65534), against a folder root owns and nobody may only read.
+  auto checks = [this]() -> int {
+    Status put = Sync(store().Put("locked/k2", "v"));
+    Status del = Sync(store().DeleteMany({"locked/k"}));
+    auto get = Sync(store().Get("locked/k"));
+    return (put.code() == StatusCode::kDestination ? 0 : 1) |
+           (del.code() == StatusCode::kDestination ? 0 : 2) |
+           (get.status().code() == StatusCode::kDestination ? 0 : 4);
+  };
+  if (::geteuid() != 0) {
+    fs::permissions(root() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+    fs::permissions(root() / "locked" / "k", fs::perms::none);
+    const int failed = checks();
+    fs::permissions(root() / "locked", fs::perms::owner_all);
+    fs::permissions(root() / "locked" / "k", fs::perms::owner_all);
+    EXPECT_EQ(failed, 0) << "bit 1: put, 2: delete, 4: get";
+    return;
+  }
+  for (const fs::path& p : {tmp_.path(), root(), root() / ".mr-tmp"}) {
+    fs::permissions(p, fs::perms::all);
+  }
+  fs::permissions(root() / "locked", fs::perms::owner_all | fs::perms::group_read |
+                                         fs::perms::group_exec | fs::perms::others_read |
+                                         fs::perms::others_exec);
+  fs::permissions(root() / "locked" / "k", fs::perms::owner_read | fs::perms::owner_write);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      _exit(100);
+    }
+    _exit(checks());
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "bit 1: put, 2: delete, 4: get; 100: cannot drop root";
 }
 
 TEST_F(LocalObjectStoreTest, LocalFileSpanForSendfile) {
