@@ -33,7 +33,7 @@ std::vector<std::string_view> SplitOnDoubleHyphen(std::string_view s) {
 
 }  // namespace
 
-std::string SanitizeRoomIdChars(std::string_view raw) {
+std::string SanitizeRoomNameChars(std::string_view raw) {
   std::string_view trimmed = Trim(raw);
   // Keep the allowed characters, collapsing runs of whitespace, '-' and '_' as we go.
   std::string kept;
@@ -65,10 +65,15 @@ std::string SanitizeRoomIdChars(std::string_view raw) {
   while (lead < kept.size() && kept[lead] == '_') {
     ++lead;
   }
+  return kept.substr(lead);
+}
+
+std::string SanitizeRoomIdChars(std::string_view raw) {
+  const std::string kept = SanitizeRoomNameChars(raw);
   // Removing whitespace can join hyphens ("a- -b"); the reference would then produce "a--b",
   // which breaks the `--` separator of recording ids, so runs are collapsed once more here.
   std::string out;
-  for (size_t i = lead; i < kept.size(); ++i) {
+  for (size_t i = 0; i < kept.size(); ++i) {
     char c = kept[i];
     if (c == ' ' || ((c == '-' || c == '_') && !out.empty() && out.back() == c)) {
       continue;

@@ -25,6 +25,10 @@ SanitizeOutcome SanitizeRoomId(std::string_view raw, std::string_view field);
 // The plain sanitiser (step 2 only); may return an empty string.
 std::string SanitizeRoomIdChars(std::string_view raw);
 
+// Step 2 without the final whitespace removal (single spaces kept): the room-name form the
+// rooms module derives room ids from.
+std::string SanitizeRoomNameChars(std::string_view raw);
+
 struct RecordingIdParts {
   std::string room_id;
   std::string egress_id;

@@ -109,13 +109,7 @@ Task<Status> RecordingCatalogue::SaveSecrets(std::string recording_id, AccessSec
 }
 
 Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery query) {
-  CatalogueQuery q;
-  q.room_id = query.room_id;
-  q.statuses = query.statuses;
-  q.start_from_ms = query.start_from_ms;
-  q.start_to_ms = query.start_to_ms;
-  q.limit = query.limit;
-  q.after = query.after;
+  CatalogueQuery q = std::move(query);
   RecordingListPage out;
   // A page entry whose record vanished or changed is fixed in the index and the query re-run
   // from the same position, so the page still holds `limit` matching records when they exist.

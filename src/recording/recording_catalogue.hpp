@@ -22,14 +22,8 @@
 
 namespace mr::recording {
 
-struct RecordingListQuery {
-  std::optional<std::string> room_id;
-  std::vector<RecordingStatus> statuses;
-  std::optional<int64_t> start_from_ms;
-  std::optional<int64_t> start_to_ms;
-  size_t limit = 10;
-  std::optional<Cursor> after;
-};
+// A listing is an index query; each entry is then resolved from storage.
+using RecordingListQuery = CatalogueQuery;
 
 struct RecordingListPage {
   std::vector<RecordingInfo> recordings;

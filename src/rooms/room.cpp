@@ -29,8 +29,6 @@ constexpr WithRecordings kWithRecordings[] = {WithRecordings::kForce, WithRecord
 constexpr RecordingAccess kAccesses[] = {RecordingAccess::kAdmin, RecordingAccess::kAdminModerator,
                                          RecordingAccess::kAdminModeratorSpeaker};
 
-bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
 // The validator library's name for a JSON value's type ("Expected string, received number").
 const char* JsTypeName(const Json& v) {
   switch (v.type()) {
@@ -439,43 +437,7 @@ Result<Room> RoomFromStoredJson(const Json& json) {
 
 // -------------------------------------------------------------------------------------------------
 
-std::string SanitizeRoomName(std::string_view raw) {
-  while (!raw.empty() && IsSpace(raw.front())) {
-    raw.remove_prefix(1);
-  }
-  while (!raw.empty() && IsSpace(raw.back())) {
-    raw.remove_suffix(1);
-  }
-  std::string kept;
-  for (char c : raw) {
-    bool allowed =
-        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || IsSpace(c);
-    if (!allowed) {
-      continue;
-    }
-    if (IsSpace(c)) {
-      c = ' ';
-    }
-    if (!kept.empty() && kept.back() == c && (c == ' ' || c == '-' || c == '_')) {
-      continue;
-    }
-    kept.push_back(c);
-  }
-  while (!kept.empty() && kept.back() == '-') {
-    kept.pop_back();
-  }
-  while (!kept.empty() && kept.back() == '_') {
-    kept.pop_back();
-  }
-  size_t lead = 0;
-  while (lead < kept.size() && kept[lead] == '-') {
-    ++lead;
-  }
-  while (lead < kept.size() && kept[lead] == '_') {
-    ++lead;
-  }
-  return kept.substr(lead);
-}
+std::string SanitizeRoomName(std::string_view raw) { return recording::SanitizeRoomNameChars(raw); }
 
 std::string RoomIdPrefix(std::string_view room_name) {
   std::string prefix = recording::SanitizeRoomIdChars(room_name);
