@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 #include "common/status.hpp"
 
 namespace mr::api {

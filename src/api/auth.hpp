@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
 namespace mr::api {
 

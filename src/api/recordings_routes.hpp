@@ -14,8 +14,8 @@
 #include <string>
 
 #include "api/auth.hpp"
-#include "api/http/http.hpp"
-#include "api/http/router.hpp"
+#include "common/http/http.hpp"
+#include "common/http/router.hpp"
 #include "recording/recording_catalogue.hpp"
 
 namespace mr::api {

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "api/auth.hpp"
-#include "api/http/http.hpp"
-#include "api/http/router.hpp"
+#include "common/http/http.hpp"
+#include "common/http/router.hpp"
 #include "common/clock.hpp"
 #include "rooms/room_service.hpp"
 

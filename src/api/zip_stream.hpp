@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
 namespace mr::api {
 

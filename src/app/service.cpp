@@ -10,8 +10,8 @@
 
 #include "api/api_error.hpp"
 #include "api/auth.hpp"
-#include "api/http/router.hpp"
-#include "api/http/server.hpp"
+#include "common/http/router.hpp"
+#include "common/http/server.hpp"
 #include "api/recordings_routes.hpp"
 #include "api/rooms_routes.hpp"
 #include "app/room_recordings_adapter.hpp"
@@ -30,9 +30,9 @@ namespace {
 using Millis = std::chrono::milliseconds;
 
 // MEET_BASE_URL, else the request's own scheme and Host (scope.md, Q14: never shared state).
-std::function<std::string(const api::http::Request&)> MakeBaseUrl(const config::ServiceOptions& o,
+std::function<std::string(const http::Request&)> MakeBaseUrl(const config::ServiceOptions& o,
                                                                    uint16_t* port) {
-  return [base = o.base_url, port](const api::http::Request& req) {
+  return [base = o.base_url, port](const http::Request& req) {
     if (!base.empty()) {
       return base;
     }
@@ -57,7 +57,7 @@ int ThreadCount(const config::ServiceOptions& o) {
 }  // namespace
 
 int RunServe(const config::ServiceOptions& options) {
-  api::http::IgnoreSigpipe();
+  http::IgnoreSigpipe();
   asio::io_context ioc;
   SystemClock clock;
   SystemRandom random;
@@ -87,9 +87,9 @@ int RunServe(const config::ServiceOptions& options) {
   if (options.api_keys.empty()) {
     log::Warn("no API key configured: set MEET_INITIAL_API_KEY; every API call will answer 401");
   }
-  api::http::Router router;
-  router.Add("GET", "/health", [](api::http::Request&) -> Task<api::http::Response> {
-    co_return api::http::Response::MakeJson(200, Json{{"status", "ok"}});
+  http::Router router;
+  router.Add("GET", "/health", [](http::Request&) -> Task<http::Response> {
+    co_return http::Response::MakeJson(200, Json{{"status", "ok"}});
   });
   api::AddRecordingRoutes(router, {&catalogue, &auth, MakeBaseUrl(options, &bound_port)});
   rooms::RoomRepo room_repo(*store, rooms::RoomRepoOptions{options.subbucket});
@@ -98,16 +98,16 @@ int RunServe(const config::ServiceOptions& options) {
   rooms::NoMeetingControl meetings;
   rooms::RoomService room_service(room_repo, room_recordings, meetings, clock, random);
   api::AddRoomRoutes(router, {room_service, auth, MakeBaseUrl(options, &bound_port), clock});
-  router.SetFallback([](api::http::Request&) -> Task<api::http::Response> {
+  router.SetFallback([](http::Request&) -> Task<http::Response> {
     co_return api::PathNotFoundResponse();
   });
 
-  api::http::ServerOptions server_options;
+  http::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.port;
   server_options.max_body_bytes = options.max_body_bytes;
-  api::http::Server server(ioc, server_options,
-                           [&router](api::http::Request& req) { return router.Dispatch(req); });
+  http::Server server(ioc, server_options,
+                           [&router](http::Request& req) { return router.Dispatch(req); });
   if (Status s = server.Start(); !s.ok()) {
     log::Error("cannot listen", {{"address", options.bind_address}, {"port", options.port},
                                  {"error", s.message()}});

@@ -9,11 +9,11 @@
 #include <string>
 #include <string_view>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
 namespace mr::test {
 
-using api::http::HeaderList;
+using http::HeaderList;
 
 struct TestHttpResponse {
   int status = 0;

@@ -1,4 +1,4 @@
-#include "api/http/server.hpp"
+#include "common/http/server.hpp"
 
 #include <signal.h>
 #include <sys/sendfile.h>
@@ -25,7 +25,7 @@
 
 #include "common/logging.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 namespace {
 
 namespace beast = boost::beast;
@@ -726,4 +726,4 @@ Task<void> Server::Drain(std::chrono::milliseconds deadline) {
 
 void IgnoreSigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
-}  // namespace mr::api::http
+}  // namespace mr::http

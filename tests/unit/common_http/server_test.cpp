@@ -1,4 +1,4 @@
-#include "api/http/server.hpp"
+#include "common/http/server.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,12 +16,12 @@
 #include <future>
 #include <random>
 
-#include "api/http/router.hpp"
+#include "common/http/router.hpp"
 #include "common/beast_http_client.hpp"
 #include "fakes/test_http.hpp"
-#include "unit/api_http/test_support.hpp"
+#include "unit/common_http/test_support.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 namespace {
 
 namespace beast = boost::beast;
@@ -603,4 +603,4 @@ TEST_F(ServerTest, StartReportsAddressInUse) {
 }
 
 }  // namespace
-}  // namespace mr::api::http
+}  // namespace mr::http

@@ -1,4 +1,4 @@
-#include "api/http/router.hpp"
+#include "common/http/router.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/json.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 namespace {
 
 // A handler that answers with its name and the captured params, so tests see who matched.
@@ -135,4 +135,4 @@ TEST(RouterTest, SplitPath) {
 }
 
 }  // namespace
-}  // namespace mr::api::http
+}  // namespace mr::http

@@ -1,9 +1,9 @@
-#include "api/http/router.hpp"
+#include "common/http/router.hpp"
 
 #include <stdexcept>
 #include <utility>
 
-namespace mr::api::http {
+namespace mr::http {
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
@@ -88,4 +88,4 @@ Task<Response> Router::Dispatch(Request& req) const {
   co_return co_await fallback_(req);
 }
 
-}  // namespace mr::api::http
+}  // namespace mr::http

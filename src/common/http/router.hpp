@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 
 class Router {
  public:
@@ -52,4 +52,4 @@ class Router {
 // segments; "/a//b" gives {"a", "", "b"}. Exposed for tests.
 std::vector<std::string_view> SplitPath(std::string_view path);
 
-}  // namespace mr::api::http
+}  // namespace mr::http

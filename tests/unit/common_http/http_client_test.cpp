@@ -3,9 +3,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 
-#include "api/http/server.hpp"
+#include "common/http/server.hpp"
 #include "common/beast_http_client.hpp"
-#include "unit/api_http/test_support.hpp"
+#include "unit/common_http/test_support.hpp"
 
 namespace mr {
 namespace {
@@ -78,10 +78,10 @@ TEST_F(HttpClientTest, BadUrlOrMethodIsInvalidArgument) {
 class HttpClientServerTest : public HttpClientTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<api::http::Server>(
-        io_.ioc(), api::http::ServerOptions{},
-        [](api::http::Request& req) -> Task<api::http::Response> {
-          auto res = api::http::Response::MakeJson(
+    server_ = std::make_unique<http::Server>(
+        io_.ioc(), http::ServerOptions{},
+        [](http::Request& req) -> Task<http::Response> {
+          auto res = http::Response::MakeJson(
               req.path == "/missing" ? 404 : 200,
               Json{{"method", req.method},
                    {"host", std::string(req.Header("host").value_or(""))},
@@ -97,7 +97,7 @@ class HttpClientServerTest : public HttpClientTest {
     return "http://" + host + ":" + std::to_string(server_->port());
   }
 
-  std::unique_ptr<api::http::Server> server_;
+  std::unique_ptr<http::Server> server_;
 };
 
 TEST_F(HttpClientServerTest, StatusHeadersAndBody) {

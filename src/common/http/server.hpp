@@ -46,11 +46,11 @@
 #include <memory>
 #include <string>
 
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 #include "common/async.hpp"
 #include "common/status.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";  // An IPv4 or IPv6 literal.
@@ -100,4 +100,4 @@ class Server {
 // instead of killing the process. Call once at startup, before serving.
 void IgnoreSigpipe();
 
-}  // namespace mr::api::http
+}  // namespace mr::http

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP contract between the server (api/http/server.*) and the route handlers (api/*).
+// The HTTP contract between the server (common/http/server.*) and the route handlers (api/*).
 // A handler is a coroutine that takes a parsed Request and returns a Response. Small bodies are
 // strings; large bodies (media, ZIP) are produced by a `stream` coroutine that writes to a
 // BodyWriter, so no handler ever holds a whole file in memory and no worker thread is held while a
@@ -18,7 +18,7 @@
 #include "common/json.hpp"
 #include "common/status.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -79,4 +79,4 @@ using Handler = std::function<Task<Response>(Request&)>;
 // `plus_is_space` is true for query components.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
 
-}  // namespace mr::api::http
+}  // namespace mr::http

@@ -1,8 +1,8 @@
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
 #include <cctype>
 
-namespace mr::api::http {
+namespace mr::http {
 namespace {
 
 template <typename Pairs>
@@ -171,4 +171,4 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
   return out;
 }
 
-}  // namespace mr::api::http
+}  // namespace mr::http

@@ -1,10 +1,10 @@
-#include "api/http/http.hpp"
+#include "common/http/http.hpp"
 
 #include <gtest/gtest.h>
 
 #include "common/beast_http_client.hpp"
 
-namespace mr::api::http {
+namespace mr::http {
 namespace {
 
 TEST(PercentDecodeTest, Table) {
@@ -110,4 +110,4 @@ TEST(ParseHttpUrlTest, Invalid) {
 }
 
 }  // namespace
-}  // namespace mr::api::http
+}  // namespace mr::http
