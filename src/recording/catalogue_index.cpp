@@ -192,7 +192,14 @@ struct CatalogueIndex::Impl {
     bool operator()(std::string_view a, uint32_t b) const { return (*this)(b, a); }
   };
 
-  using SlotTree = absl::btree_set<uint32_t, OrderCmp, CountingAllocator<uint32_t>>;
+  // absl::btree_set with 512-byte nodes instead of 256 (absl::btree_set hard-codes the node size,
+  // so this names the same container through absl's internal namespace). Most per-room and
+  // per-(room, status) trees then fit in one root leaf, which absl sizes to its content: with 256
+  // bytes a room of 100 recordings needs two leaves plus a 750-byte internal node, and those
+  // small trees dominated the memory per entry.
+  using SlotTree = absl::container_internal::btree_set_container<
+      absl::container_internal::btree<absl::container_internal::set_params<
+          uint32_t, OrderCmp, CountingAllocator<uint32_t>, 512, /*IsMulti=*/false>>>;
   using IdSet = absl::flat_hash_set<uint32_t, IdHash, IdEq, CountingAllocator<uint32_t>>;
   using RoomMap =
       absl::flat_hash_map<std::string_view, uint32_t, absl::Hash<std::string_view>, std::equal_to<>,
@@ -474,6 +481,8 @@ struct CatalogueIndex::Impl {
       }
     }
     MaybeCompactArena();
+    // The reservation above counted the room prefixes that StoreId dropped.
+    arena_.shrink_to_fit();
   }
 
   // ---- Reads ----

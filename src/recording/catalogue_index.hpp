@@ -23,7 +23,8 @@
 //
 // Memory: entries live in a slot table; the ordered indexes hold 32-bit slot numbers in
 // absl::btree_set; room ids are interned and a recording id that starts with "{room_id}--" is
-// stored without that prefix. Around 70 bytes per entry for realistic ids.
+// stored without that prefix. About 77 bytes per entry (82 by RSS) for 100 000 realistic ids
+// (40 bytes) in 1 000 rooms, see bench/catalogue_index_bench.cpp.
 //
 // Thread safety: internally synchronised with one std::shared_mutex. Query, Find, size and
 // MemoryBytesForTest take it shared and may run concurrently from any number of threads; Upsert,
