@@ -30,32 +30,31 @@ struct EnumName {
   int32_t value;
 };
 
-constexpr EnumName kEgressStatusNames[] = {
-    {"EGRESS_STARTING", 0}, {"EGRESS_ACTIVE", 1},  {"EGRESS_ENDING", 2},
-    {"EGRESS_COMPLETE", 3}, {"EGRESS_FAILED", 4},  {"EGRESS_ABORTED", 5},
-    {"EGRESS_LIMIT_REACHED", 6}};
+constexpr EnumName kEgressStatusNames[] = {{"EGRESS_STARTING", 0},     {"EGRESS_ACTIVE", 1},
+                                           {"EGRESS_ENDING", 2},       {"EGRESS_COMPLETE", 3},
+                                           {"EGRESS_FAILED", 4},       {"EGRESS_ABORTED", 5},
+                                           {"EGRESS_LIMIT_REACHED", 6}};
 constexpr EnumName kSourceTypeNames[] = {{"EGRESS_SOURCE_TYPE_WEB", 0},
                                          {"EGRESS_SOURCE_TYPE_SDK", 1}};
 constexpr EnumName kParticipantStateNames[] = {
     {"JOINING", 0}, {"JOINED", 1}, {"ACTIVE", 2}, {"DISCONNECTED", 3}};
-constexpr EnumName kParticipantKindNames[] = {{"STANDARD", 0}, {"INGRESS", 1},   {"EGRESS", 2},
-                                              {"SIP", 3},      {"AGENT", 4},     {"CONNECTOR", 7},
+constexpr EnumName kParticipantKindNames[] = {{"STANDARD", 0}, {"INGRESS", 1}, {"EGRESS", 2},
+                                              {"SIP", 3},      {"AGENT", 4},   {"CONNECTOR", 7},
                                               {"BRIDGE", 8}};
 constexpr EnumName kDisconnectReasonNames[] = {
-    {"UNKNOWN_REASON", 0},     {"CLIENT_INITIATED", 1},    {"DUPLICATE_IDENTITY", 2},
-    {"SERVER_SHUTDOWN", 3},    {"PARTICIPANT_REMOVED", 4}, {"ROOM_DELETED", 5},
-    {"STATE_MISMATCH", 6},     {"JOIN_FAILURE", 7},        {"MIGRATION", 8},
-    {"SIGNAL_CLOSE", 9},       {"ROOM_CLOSED", 10},        {"USER_UNAVAILABLE", 11},
-    {"USER_REJECTED", 12},     {"SIP_TRUNK_FAILURE", 13},  {"CONNECTION_TIMEOUT", 14},
-    {"MEDIA_FAILURE", 15},     {"AGENT_ERROR", 16}};
+    {"UNKNOWN_REASON", 0},  {"CLIENT_INITIATED", 1},    {"DUPLICATE_IDENTITY", 2},
+    {"SERVER_SHUTDOWN", 3}, {"PARTICIPANT_REMOVED", 4}, {"ROOM_DELETED", 5},
+    {"STATE_MISMATCH", 6},  {"JOIN_FAILURE", 7},        {"MIGRATION", 8},
+    {"SIGNAL_CLOSE", 9},    {"ROOM_CLOSED", 10},        {"USER_UNAVAILABLE", 11},
+    {"USER_REJECTED", 12},  {"SIP_TRUNK_FAILURE", 13},  {"CONNECTION_TIMEOUT", 14},
+    {"MEDIA_FAILURE", 15},  {"AGENT_ERROR", 16}};
 constexpr EnumName kTrackTypeNames[] = {{"AUDIO", 0}, {"VIDEO", 1}, {"DATA", 2}};
 constexpr EnumName kTrackSourceNames[] = {{"UNKNOWN", 0},
                                           {"CAMERA", 1},
                                           {"MICROPHONE", 2},
                                           {"SCREEN_SHARE", 3},
                                           {"SCREEN_SHARE_AUDIO", 4}};
-constexpr EnumName kFileTypeNames[] = {
-    {"DEFAULT_FILETYPE", 0}, {"MP4", 1}, {"OGG", 2}, {"MP3", 3}};
+constexpr EnumName kFileTypeNames[] = {{"DEFAULT_FILETYPE", 0}, {"MP4", 1}, {"OGG", 2}, {"MP3", 3}};
 
 // A view of one JSON object that looks every field up under both of its names.
 class Obj {
@@ -124,8 +123,7 @@ class Obj {
   }
 
   template <size_t N>
-  int32_t Enum(std::string_view snake, std::string_view camel,
-               const EnumName (&names)[N]) const {
+  int32_t Enum(std::string_view snake, std::string_view camel, const EnumName (&names)[N]) const {
     const Json* v = Find(snake, camel);
     if (v == nullptr) {
       return 0;
@@ -282,8 +280,7 @@ ParticipantInfo DecodeParticipant(const Json& j, const std::string& path) {
   p.identity = o.Str("identity");
   p.name = o.Str("name");
   p.metadata = o.Str("metadata");
-  p.state =
-      static_cast<recording::ParticipantState>(o.Enum("state", {}, kParticipantStateNames));
+  p.state = static_cast<recording::ParticipantState>(o.Enum("state", {}, kParticipantStateNames));
   p.kind = static_cast<recording::ParticipantKind>(o.Enum("kind", {}, kParticipantKindNames));
   p.is_publisher = o.Bool("is_publisher", "isPublisher");
   p.joined_at_s = o.I64("joined_at", "joinedAt");
@@ -345,7 +342,8 @@ std::vector<T> DecodeList(const Json& j, std::string_view field, F decode) {
   std::vector<T> out;
   if (const Json* items = o.Array(field)) {
     for (size_t i = 0; i < items->size(); ++i) {
-      out.push_back(decode((*items)[i], o.Path(std::string(field) + "[" + std::to_string(i) + "]")));
+      out.push_back(
+          decode((*items)[i], o.Path(std::string(field) + "[" + std::to_string(i) + "]")));
     }
   }
   return out;
@@ -384,8 +382,7 @@ Result<std::vector<LiveKitRoom>> ListRoomsResponseFromJson(const Json& j) {
   return Decode([&] { return DecodeList<LiveKitRoom>(j, "rooms", DecodeRoom); });
 }
 Result<std::vector<ParticipantInfo>> ListParticipantsResponseFromJson(const Json& j) {
-  return Decode(
-      [&] { return DecodeList<ParticipantInfo>(j, "participants", DecodeParticipant); });
+  return Decode([&] { return DecodeList<ParticipantInfo>(j, "participants", DecodeParticipant); });
 }
 Result<std::vector<EgressInfo>> ListEgressResponseFromJson(const Json& j) {
   return Decode([&] { return DecodeList<EgressInfo>(j, "items", DecodeEgressInfo); });

@@ -26,8 +26,8 @@ std::string Get(const std::map<std::string, std::string>& env, const std::string
 Result<std::string> LiveKitHttpBaseUrl(const std::string& url, const std::string& what) {
   const size_t sep = url.find("://");
   if (sep == std::string::npos) {
-    return InvalidArgumentError(what + " must start with ws://, wss://, http:// or https:// (got \"" +
-                                url + "\")");
+    return InvalidArgumentError(
+        what + " must start with ws://, wss://, http:// or https:// (got \"" + url + "\")");
   }
   const std::string scheme = Lower(std::string_view(url).substr(0, sep));
   std::string rest = url.substr(sep + 3);

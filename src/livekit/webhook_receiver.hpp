@@ -80,7 +80,7 @@ class WebhookDeduplicator {
   const std::chrono::steady_clock::duration ttl_;
   const size_t max_ids_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, MonoTime> seen_;       // guarded by mu_
+  std::unordered_map<std::string, MonoTime> seen_;      // guarded by mu_
   std::deque<std::pair<MonoTime, std::string>> order_;  // guarded by mu_; first-seen order
 };
 

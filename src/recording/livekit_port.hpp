@@ -48,12 +48,12 @@ enum class EncodedFileType : int32_t { kDefault = 0, kMp4 = 1, kOgg = 2, kMp3 = 
 
 // One recorded file of an egress (FileInfo).
 struct FileInfo {
-  std::string filename;     // Final storage path, known from the start.
+  std::string filename;       // Final storage path, known from the start.
   int64_t started_at_ns = 0;  // When media began; 0 until ACTIVE.
   int64_t ended_at_ns = 0;
   int64_t duration_ns = 0;  // ended - started.
   int64_t size_bytes = 0;
-  std::string location;     // Upload URL or local path; empty until uploaded.
+  std::string location;  // Upload URL or local path; empty until uploaded.
 };
 
 // The parts of the echoed RoomCompositeEgressRequest a recording service looks at.
@@ -70,13 +70,13 @@ struct EgressInfo {
   std::string room_id;    // The room's sid.
   std::string room_name;
   EgressStatus status = EgressStatus::kStarting;
-  int32_t source_type = 0;  // EgressSourceType: 0 = WEB, 1 = SDK.
+  int32_t source_type = 0;    // EgressSourceType: 0 = WEB, 1 = SDK.
   int64_t started_at_ns = 0;  // When the worker accepted the request.
   int64_t ended_at_ns = 0;    // Set on the final status.
   int64_t updated_at_ns = 0;  // Every status change.
   std::string details;        // "End reason: ...".
   std::string error;
-  int32_t error_code = 0;     // HTTP-like: 412 aborted, 413 limit reached, 500 ...
+  int32_t error_code = 0;  // HTTP-like: 412 aborted, 413 limit reached, 500 ...
   // file_results; when a server sends only the deprecated `file` result, it is put here.
   std::vector<FileInfo> file_results;
   size_t stream_result_count = 0;
@@ -219,15 +219,13 @@ class LiveKit {
   // Every participant, hidden ones (the egress recorder) included. Unknown room: empty list.
   virtual Task<Result<std::vector<ParticipantInfo>>> ListParticipants(std::string room) = 0;
   // kNotFound if the participant is not in the room.
-  virtual Task<Result<ParticipantInfo>> GetParticipant(std::string room,
-                                                       std::string identity) = 0;
+  virtual Task<Result<ParticipantInfo>> GetParticipant(std::string room, std::string identity) = 0;
   // Disconnects the participant. kNotFound if absent.
   virtual Task<Status> RemoveParticipant(std::string room, std::string identity) = 0;
   // Sends a data packet to the room's participants.
   virtual Task<Status> SendData(std::string room, DataMessage message) = 0;
   // Replaces the room metadata and returns the updated room. kNotFound if the room is unknown.
-  virtual Task<Result<LiveKitRoom>> UpdateRoomMetadata(std::string room,
-                                                       std::string metadata) = 0;
+  virtual Task<Result<LiveKitRoom>> UpdateRoomMetadata(std::string room, std::string metadata) = 0;
   // Starts a room-composite recording to a file. On success the egress is STARTING and
   // file_results[0].filename holds the final file name. kNotFound if the room does not exist.
   virtual Task<Result<EgressInfo>> StartRoomCompositeEgress(RoomCompositeRequest request) = 0;

@@ -264,10 +264,8 @@ TEST(LiveKitJsonTest, DeprecatedFileResultIsUsedWhenFileResultsIsEmpty) {
 
 TEST(LiveKitJsonTest, RequestsAreEncodedLikeTheJsSdk) {
   // §3.1 captures.
-  recording::CreateRoomOptions create{.empty_timeout_s = 300,
-                                      .departure_timeout_s = 20,
-                                      .max_participants = 10,
-                                      .metadata = "m"};
+  recording::CreateRoomOptions create{
+      .empty_timeout_s = 300, .departure_timeout_s = 20, .max_participants = 10, .metadata = "m"};
   EXPECT_EQ(CreateRoomRequestJson("room1", create).dump(),
             R"({"name":"room1","emptyTimeout":300,"maxParticipants":10,"metadata":"m",)"
             R"("departureTimeout":20})");
@@ -277,10 +275,8 @@ TEST(LiveKitJsonTest, RequestsAreEncodedLikeTheJsSdk) {
   EXPECT_EQ(RoomRequestJson("room1").dump(), R"({"room":"room1"})");
   EXPECT_EQ(RoomParticipantIdentityJson("room1", "alice").dump(),
             R"({"room":"room1","identity":"alice"})");
-  recording::DataMessage msg{.payload = "hello",
-                             .topic = "chat",
-                             .destination_identities = {"bob"},
-                             .reliable = true};
+  recording::DataMessage msg{
+      .payload = "hello", .topic = "chat", .destination_identities = {"bob"}, .reliable = true};
   EXPECT_EQ(SendDataRequestJson("room1", msg).dump(),
             R"({"room":"room1","data":"aGVsbG8=","topic":"chat","destinationIdentities":["bob"]})");
   msg.reliable = false;
@@ -292,11 +288,10 @@ TEST(LiveKitJsonTest, RequestsAreEncodedLikeTheJsSdk) {
             R"({"room":"room1","metadata":"{\"k\":1}"})");
 
   // §7.1: the EncodedOutputs form sends only fileOutputs.
-  recording::RoomCompositeRequest start{
-      .room_name = "room1",
-      .layout = "grid",
-      .file = {.filepath = "rec/{room_name}-{time}",
-               .file_type = recording::EncodedFileType::kMp4}};
+  recording::RoomCompositeRequest start{.room_name = "room1",
+                                        .layout = "grid",
+                                        .file = {.filepath = "rec/{room_name}-{time}",
+                                                 .file_type = recording::EncodedFileType::kMp4}};
   EXPECT_EQ(RoomCompositeEgressRequestJson(start).dump(),
             R"({"roomName":"room1","layout":"grid","fileOutputs":[{"fileType":"MP4",)"
             R"("filepath":"rec/{room_name}-{time}"}]})");
@@ -343,7 +338,8 @@ TEST(LiveKitJsonTest, TwirpErrorMapping) {
   s = recording::LiveKitErrorStatus("failed_precondition",
                                     "egress with status EGRESS_COMPLETE cannot be stopped");
   EXPECT_EQ(s.message(), "egress with status EGRESS_COMPLETE cannot be stopped");
-  EXPECT_EQ(recording::EgressStatusName(EgressStatus::kLimitReached), std::string("EGRESS_LIMIT_REACHED"));
+  EXPECT_EQ(recording::EgressStatusName(EgressStatus::kLimitReached),
+            std::string("EGRESS_LIMIT_REACHED"));
 }
 
 }  // namespace

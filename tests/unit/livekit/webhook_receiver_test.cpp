@@ -91,9 +91,8 @@ TEST_F(WebhookReceiverTest, RefusalsAreUnauthorized) {
   const std::string reserialized = Json::parse(kWebhookBody).dump(2);
   const int64_t now = kWebhookIat + 1;
   Json no_sha = {{"iss", kWebhookKey}, {"exp", now + 300}, {"nbf", now}};
-  Json no_exp = {{"iss", kWebhookKey},
-                 {"nbf", now},
-                 {"sha256", jwt::Base64Encode(jwt::Sha256(kWebhookBody))}};
+  Json no_exp = {
+      {"iss", kWebhookKey}, {"nbf", now}, {"sha256", jwt::Base64Encode(jwt::Sha256(kWebhookBody))}};
   Json hex_sha = {{"iss", kWebhookKey}, {"exp", now + 300}, {"nbf", now}, {"sha256", "0123abcd"}};
   struct Case {
     const char* name;
