@@ -9,7 +9,7 @@ PKGS=(
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libabsl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev
-  python3 curl
+  python3 curl ffmpeg fonts-dejavu-core
 )
 if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(wrk nginx-light)
