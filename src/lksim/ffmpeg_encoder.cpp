@@ -103,6 +103,9 @@ std::vector<std::string> FfmpegArgs(const EncoderJob& job, const FfmpegOptions& 
     args.insert(args.end(), {"-movflags", "frag_keyframe+empty_moov+default_base_moof",
                              "-frag_duration", "500000", "-f", "mp4"});
   }
+  // Without this ffmpeg keeps fragments in its I/O buffer, and a killed ffmpeg leaves a file with
+  // a header only.
+  args.insert(args.end(), {"-flush_packets", "1"});
   args.push_back(job.output.string());
   return args;
 }
@@ -189,6 +192,7 @@ void FfmpegEncoder::Post(std::function<void(EncoderListener&)> fn) {
 // process-wide signal disposition untouched, which matters in a library embedded in a service.
 void FfmpegEncoder::Watch() {
   bool started = false;
+  int64_t header_size = 0;  // The first write is the header (ftyp + empty moov): not media yet.
   int64_t started_ms = 0;
   int64_t last_size = 0;
   int64_t last_progress_ms = 0;
@@ -230,7 +234,10 @@ void FfmpegEncoder::Watch() {
       }
       return;
     }
-    if (!started && bytes > 0) {
+    if (header_size == 0 && bytes > 0) {
+      header_size = bytes;
+    }
+    if (!started && header_size > 0 && bytes > header_size) {
       started = true;
       started_ms = now;
       last_progress_ms = now;

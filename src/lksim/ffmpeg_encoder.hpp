@@ -2,8 +2,9 @@
 // FfmpegEncoder: the real Encoder. It runs `ffmpeg` as a child process that renders a grid of the
 // room's participants (one testsrc2 tile per participant with the name drawn on it, black filler
 // tiles, at most 16 tiles) plus a 440 Hz sine tone, in real time (-re), encoded as H.264 + AAC in
-// fragmented MP4 (-movflags frag_keyframe+empty_moov+default_base_moof, 0.5 s fragments), so the
-// file stays readable if ffmpeg is killed. OGG uses Opus and MP3 uses LAME (audio only).
+// fragmented MP4 (-movflags frag_keyframe+empty_moov+default_base_moof, 0.5 s fragments,
+// -flush_packets 1), so the file stays readable if ffmpeg is killed. OGG uses Opus and MP3 uses
+// LAME (audio only). "Started" is reported once the file grows past its first write (the header).
 // The tile set is the participants at start time; later joins are not drawn.
 //
 // Process handling: the child is started with posix_spawnp (stdin from /dev/null, stdout and
