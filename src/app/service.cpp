@@ -3,6 +3,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -47,6 +49,14 @@ std::function<std::string(const http::Request&)> MakeBaseUrl(const config::Servi
   };
 }
 
+// Listing caches pay off for repeated scans of the same folders (room deletion, reindex); the
+// start-up scan visits each recording folder once, so a small cache keeps idle memory low.
+storage::LocalObjectStoreOptions StoreOptions() {
+  storage::LocalObjectStoreOptions o;
+  o.listing_cache_max_folders = 4096;
+  return o;
+}
+
 int ThreadCount(const config::ServiceOptions& o) {
   if (o.http_threads > 0) {
     return o.http_threads;
@@ -64,23 +74,61 @@ int RunServe(const config::ServiceOptions& options) {
 
   std::unique_ptr<storage::LocalObjectStore> store;
   try {
-    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir);
+    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir, StoreOptions());
   } catch (const std::exception& e) {
     log::Error("storage unusable", {{"dir", options.storage_dir}, {"error", e.what()}});
     return 1;
   }
   recording::RecordingCatalogue catalogue(*store, recording::StorageLayout(options.subbucket));
 
+  // Start-up: serve from the index snapshot at once when there is one, and verify it against
+  // storage in the background (a full scan of 100 000 records takes seconds on a loaded disk);
+  // without a snapshot, scan before listening. See docs/decisions.md, "Catalogue and index".
   const auto t0 = std::chrono::steady_clock::now();
-  auto rebuilt = RunTask(ioc, catalogue.Rebuild());
-  if (!rebuilt.ok()) {
-    log::Error("catalogue index rebuild failed", {{"error", rebuilt.status().ToString()}});
-    return 1;
+  auto elapsed_ms = [&t0] {
+    return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
+  };
+  std::jthread verifier;  // Joined on every return path.
+  auto loaded = RunTask(ioc, catalogue.LoadSnapshot());
+  if (loaded.ok()) {
+    log::Info("catalogue loaded from snapshot; verifying against storage",
+              {{"recordings", *loaded}, {"ms", elapsed_ms()}});
+    verifier = std::jthread([&catalogue] {
+      asio::io_context vio;
+      const auto v0 = std::chrono::steady_clock::now();
+      auto verified = RunTask(vio, catalogue.Rebuild());
+      if (!verified.ok()) {
+        log::Error("catalogue verification failed; serving the snapshot",
+                   {{"error", verified.status().ToString()}});
+        return;
+      }
+      log::Info("catalogue verified",
+                {{"recordings", verified->indexed},
+                 {"skipped", verified->skipped},
+                 {"ms", std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - v0).count()}});
+      if (Status s = RunTask(vio, catalogue.SaveSnapshot()); !s.ok()) {
+        log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
+      }
+      // The scan's transient buffers are freed by now; hand the pages back to the OS so idle
+      // RSS reflects the index, not the start-up peak.
+      ::malloc_trim(0);
+    });
+  } else {
+    if (loaded.status().code() != StatusCode::kNotFound) {
+      log::Warn("catalogue snapshot ignored", {{"error", loaded.status().ToString()}});
+    }
+    auto rebuilt = RunTask(ioc, catalogue.Rebuild());
+    if (!rebuilt.ok()) {
+      log::Error("catalogue index rebuild failed", {{"error", rebuilt.status().ToString()}});
+      return 1;
+    }
+    log::Info("catalogue indexed",
+              {{"recordings", rebuilt->indexed}, {"skipped", rebuilt->skipped}, {"ms", elapsed_ms()}});
+    if (Status s = RunTask(ioc, catalogue.SaveSnapshot()); !s.ok()) {
+      log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
+    }
+    ::malloc_trim(0);  // See the verifier above.
   }
-  log::Info("catalogue indexed",
-            {{"recordings", rebuilt->indexed},
-             {"skipped", rebuilt->skipped},
-             {"ms", std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count()}});
 
   uint16_t bound_port = options.port;
   api::ApiKeyAuth auth(options.api_keys);
@@ -145,6 +193,13 @@ int RunServe(const config::ServiceOptions& options) {
   ioc.run();
   for (auto& t : threads) {
     t.join();
+  }
+  if (verifier.joinable()) {
+    verifier.join();
+  }
+  ioc.restart();
+  if (Status s = RunTask(ioc, catalogue.SaveSnapshot()); !s.ok()) {
+    log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
   }
   log::Info("stopped");
   return 0;

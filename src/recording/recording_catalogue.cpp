@@ -1,6 +1,7 @@
 #include "recording/recording_catalogue.hpp"
 
 #include "common/logging.hpp"
+#include "recording/catalogue_snapshot.hpp"
 
 namespace mr::recording {
 
@@ -11,7 +12,51 @@ IndexEntry IndexEntryFor(const RecordingInfo& r) {
 RecordingCatalogue::RecordingCatalogue(ObjectStore& store, StorageLayout layout)
     : store_(store), layout_(std::move(layout)) {}
 
+void RecordingCatalogue::Journal(const std::string& recording_id) {
+  std::lock_guard<std::mutex> lock(journal_mu_);
+  if (journaling_) {
+    journal_.insert(recording_id);
+  }
+}
+
+// Re-reads every record written during a rebuild scan, until no new one arrives. A write after
+// the swap updates the index itself, so the journal only needs what happened before it.
+Task<Status> RecordingCatalogue::ReplayJournal() {
+  for (int round = 0; round < 100; ++round) {
+    std::set<std::string> ids;
+    {
+      std::lock_guard<std::mutex> lock(journal_mu_);
+      ids.swap(journal_);
+      if (ids.empty()) {
+        journaling_ = false;
+        co_return Status::Ok();
+      }
+    }
+    for (const auto& id : ids) {
+      auto rec = co_await Get(id);
+      if (!rec.ok()) {
+        std::lock_guard<std::mutex> lock(journal_mu_);
+        journaling_ = false;
+        co_return rec.status();
+      }
+      if (rec->has_value()) {
+        index_.Upsert(IndexEntryFor(**rec));
+      } else {
+        index_.Remove(id);
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(journal_mu_);
+  journaling_ = false;
+  co_return InternalError("catalogue journal never drained");
+}
+
 Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    journaling_ = true;
+    journal_.clear();
+  }
   RebuildStats stats;
   std::vector<IndexEntry> entries;
   std::optional<std::string> token;
@@ -19,6 +64,8 @@ Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
   do {
     auto page = co_await store_.List(prefix, 1000, token);
     if (!page.ok()) {
+      std::lock_guard<std::mutex> lock(journal_mu_);
+      journaling_ = false;
       co_return page.status();
     }
     for (const auto& obj : page->objects) {
@@ -32,6 +79,8 @@ Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
         if (body.status().code() == StatusCode::kNotFound) {
           continue;  // Deleted while we were listing.
         }
+        std::lock_guard<std::mutex> lock(journal_mu_);
+        journaling_ = false;
         co_return body.status();
       }
       auto rec = ParseRecordingJson(*body);
@@ -47,7 +96,43 @@ Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
   } while (token);
   stats.indexed = entries.size();
   index_.Reset(std::move(entries));
+  Status replayed = co_await ReplayJournal();
+  if (!replayed.ok()) {
+    co_return replayed;
+  }
   co_return stats;
+}
+
+Task<Result<size_t>> RecordingCatalogue::LoadSnapshot() {
+  auto text = co_await store_.Get(kSnapshotKey);
+  if (!text.ok()) {
+    co_return text.status();
+  }
+  auto entries = DecodeCatalogueSnapshot(layout_.subbucket(), *text);
+  if (!entries.ok()) {
+    co_return entries.status();
+  }
+  const size_t n = entries->size();
+  index_.Reset(std::move(*entries));
+  co_return n;
+}
+
+Task<Status> RecordingCatalogue::SaveSnapshot() {
+  std::vector<IndexEntry> all;
+  all.reserve(index_.size());
+  CatalogueQuery q;
+  q.limit = CatalogueIndex::kMaxLimit;
+  while (true) {
+    CataloguePage page = index_.Query(q);
+    for (auto& e : page.entries) {
+      all.push_back(std::move(e));
+    }
+    if (!page.next) {
+      break;
+    }
+    q.after = page.next;
+  }
+  co_return co_await store_.Put(kSnapshotKey, EncodeCatalogueSnapshot(layout_.subbucket(), all));
 }
 
 Task<Result<std::optional<RecordingInfo>>> RecordingCatalogue::Get(std::string recording_id) {
@@ -96,6 +181,7 @@ Task<Status> RecordingCatalogue::Save(RecordingInfo record) {
   Status s = co_await store_.Put(layout_.MetadataKey(*parts), RecordingToJson(record).dump());
   if (s.ok()) {
     index_.Upsert(IndexEntryFor(record));
+    Journal(record.recording_id);
   }
   co_return s;
 }
@@ -185,6 +271,7 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
   }
   for (const auto& id : recording_ids) {
     index_.Remove(id);
+    Journal(id);
   }
   co_return Status::Ok();
 }

@@ -9,7 +9,9 @@
 // Storage failures are returned as Status (kUnavailable, ...) and never as "absent".
 // Thread safety: all methods may run concurrently (the index is internally synchronised).
 
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,8 +46,16 @@ class RecordingCatalogue {
   size_t size() const { return index_.size(); }
 
   // Reads all metadata objects and replaces the index. Fails (leaving the old index) on a
-  // storage error.
+  // storage error. Safe while requests are served: records saved or deleted during the scan are
+  // journaled and re-read from storage after the swap, so none is lost or resurrected.
   Task<Result<RebuildStats>> Rebuild();
+
+  // Loads a snapshot written by SaveSnapshot (start-up hint; see catalogue_snapshot.hpp). Returns
+  // the number of entries, or an error (absent, damaged, another sub-bucket) leaving the index.
+  Task<Result<size_t>> LoadSnapshot();
+  Task<Status> SaveSnapshot();
+  // The snapshot's key: `.mr-index/catalogue.tsv`, at the bucket root outside the sub-bucket.
+  static constexpr const char* kSnapshotKey = ".mr-index/catalogue.tsv";
 
   // REQUIRES: `recording_id` passed ValidateRecordingId. nullopt when there is no record.
   Task<Result<std::optional<RecordingInfo>>> Get(std::string recording_id);
@@ -72,9 +82,15 @@ class RecordingCatalogue {
   Task<Result<std::vector<std::string>>> RoomRecordingIds(std::string room_id);
 
  private:
+  void Journal(const std::string& recording_id);
+  Task<Status> ReplayJournal();
+
   ObjectStore& store_;
   StorageLayout layout_;
   CatalogueIndex index_;
+  std::mutex journal_mu_;
+  bool journaling_ = false;               // Guarded by journal_mu_.
+  std::set<std::string> journal_;         // Guarded by journal_mu_.
 };
 
 IndexEntry IndexEntryFor(const RecordingInfo& r);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -481,9 +482,48 @@ Task<Status> LocalObjectStore::Put(std::string key, std::string body) {
 // ---------------------------------------------------------------------------------------------
 // Get, Head, Open
 
+// One openat2(2) call resolves the whole key beneath the root and refuses every symbolic link,
+// which is what the segment-by-segment walk below enforces, at a fraction of the syscalls (it is
+// on the path of every GET and list page). Any refusal (a link somewhere, an old kernel) falls
+// back to the walk, which tells the cases apart.
+std::optional<int> LocalObjectStore::OpenBeneathFast(const std::string& key) {
+  static std::atomic<bool> unsupported{false};
+  if (unsupported.load(std::memory_order_relaxed)) {
+    return std::nullopt;
+  }
+  struct open_how how {};
+  how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const long fd = ::syscall(SYS_openat2, root_fd_, key.c_str(), &how, sizeof how);
+  if (fd >= 0) {
+    return static_cast<int>(fd);
+  }
+  if (errno == ENOSYS) {
+    unsupported.store(true, std::memory_order_relaxed);
+  }
+  if (errno == ENOENT) {
+    return -1;  // Definitely absent: no need to walk.
+  }
+  return std::nullopt;
+}
+
 Result<int> LocalObjectStore::OpenObjectFd(const std::string& key) {
   if (Status s = CheckKey(key); !s.ok()) {
     return s;
+  }
+  if (auto fast = OpenBeneathFast(key)) {
+    if (*fast < 0) {
+      return NotFoundError(key + ": no such object");
+    }
+    UniqueFd fd(*fast);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+      return ErrnoStatus(errno == ENOENT ? EIO : errno, "stat " + key);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return NotFoundError(key + ": no such object");
+    }
+    return fd.release();
   }
   const std::vector<std::string_view> segs = Segments(key);
   UniqueFd parent;

@@ -130,6 +130,7 @@ class LocalObjectStore final : public recording::ObjectStore {
       const std::string& key, const std::optional<recording::ByteRange>& range);
 
   // Opens the regular file of `key` read-only, without following symbolic links.
+  std::optional<int> OpenBeneathFast(const std::string& key);
   Result<int> OpenObjectFd(const std::string& key);
   // Deletes one object and the folders it leaves empty.
   Status DeleteOne(const std::string& key);
