@@ -239,13 +239,14 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
   };
 
   Impl(asio::io_context& ioc, const Clock& clock, LkSimOptions options)
-      : ioc_(ioc), clock_(clock), opts_(std::move(options)), http_(ioc.get_executor()) {
+      : ioc_(ioc), clock_(clock), opts_(std::move(options)) {
     WebhookOptions wo;
     wo.urls = opts_.webhook_urls;
     wo.api_key = opts_.api_key;
     wo.api_secret = opts_.api_secret;
     wo.backoff_base = opts_.webhook_backoff_base;
-    notifier_ = std::make_shared<WebhookNotifier>(ioc.get_executor(), http_, clock_, wo);
+    notifier_ = std::make_shared<WebhookNotifier>(
+        ioc.get_executor(), std::make_shared<BeastHttpClient>(ioc.get_executor()), clock_, wo);
   }
 
   // ---- helpers (REQUIRES mu_ held unless noted) ----
@@ -1198,7 +1199,6 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
   const Clock& clock_;
   const LkSimOptions opts_;
   SystemRandom random_;
-  BeastHttpClient http_;
   std::shared_ptr<WebhookNotifier> notifier_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;

@@ -13,9 +13,12 @@ namespace {
 constexpr size_t kMaxQueue = 200;
 }  // namespace
 
-WebhookNotifier::WebhookNotifier(asio::any_io_executor executor, HttpClient& http,
+WebhookNotifier::WebhookNotifier(asio::any_io_executor executor, std::shared_ptr<HttpClient> http,
                                  const Clock& clock, WebhookOptions options)
-    : executor_(std::move(executor)), http_(http), clock_(clock), options_(std::move(options)) {}
+    : executor_(std::move(executor)),
+      http_(std::move(http)),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 std::string WebhookNotifier::SignBody(const std::string& body, const std::string& key,
                                       const std::string& secret, int64_t now_s) {
@@ -99,7 +102,7 @@ Task<void> WebhookNotifier::Deliver(const std::string& url, const std::string& b
     req.headers.emplace_back("Content-Type", "application/webhook+json");
     req.headers.emplace_back("User-Agent", "LiveKit");
     req.body = body;
-    auto res = co_await http_.Send(std::move(req));
+    auto res = co_await http_->Send(std::move(req));
     if (res.ok()) {
       const int s = res->status;
       if (s != 429 && (s < 500 || s == 501)) {

@@ -40,9 +40,10 @@ struct WebhookOptions {
 
 class WebhookNotifier : public std::enable_shared_from_this<WebhookNotifier> {
  public:
-  // `http` and `clock` must outlive every delivery coroutine (in practice: the io_context run).
-  WebhookNotifier(asio::any_io_executor executor, HttpClient& http, const Clock& clock,
-                  WebhookOptions options);
+  // `clock` must outlive the notifier; delivery coroutines share ownership of the notifier and
+  // of `http`, so destroying the owner while a delivery is in flight is safe.
+  WebhookNotifier(asio::any_io_executor executor, std::shared_ptr<HttpClient> http,
+                  const Clock& clock, WebhookOptions options);
 
   void Notify(const std::string& key, const Json& event);
   void Stop();
@@ -60,7 +61,7 @@ class WebhookNotifier : public std::enable_shared_from_this<WebhookNotifier> {
   Task<void> Deliver(const std::string& url, const std::string& body);
 
   asio::any_io_executor executor_;
-  HttpClient& http_;
+  std::shared_ptr<HttpClient> http_;
   const Clock& clock_;
   WebhookOptions options_;
   std::mutex mu_;
