@@ -17,6 +17,7 @@
 //     404 kNotFound, 408 kTimeout, 429 and 5xx kUnavailable, anything else kInternal. HTML bodies
 //     are not copied into the message;
 //   - connection refused, DNS or TLS failure -> kUnavailable; deadline passed -> kTimeout.
+//   - a private_url the HttpClient cannot use -> kInvalidArgument (a configuration error).
 // Tokens and the secret are never logged; each call logs method, HTTP status and outcome at debug.
 //
 // Thread safety: all methods may be called concurrently (HttpClient and Clock must allow it).
