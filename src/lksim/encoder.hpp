@@ -22,11 +22,11 @@
 namespace mr::lksim {
 
 struct EncoderJob {
-  std::filesystem::path output;             // Absolute path; parent dirs are created.
-  std::string file_type = "MP4";            // "MP4", "OGG" or "MP3".
+  std::filesystem::path output;   // Absolute path; parent dirs are created.
+  std::string file_type = "MP4";  // "MP4", "OGG" or "MP3".
   bool audio_only = false;
   bool video_only = false;
-  std::vector<std::string> tile_names;      // Participants drawn in the grid (may be empty).
+  std::vector<std::string> tile_names;  // Participants drawn in the grid (may be empty).
 };
 
 struct EncoderResult {

@@ -1,17 +1,16 @@
 #include "lksim/ffmpeg_encoder.hpp"
 
-#include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <functional>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <boost/asio/post.hpp>
-#include <fmt/format.h>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <functional>
 
 extern char** environ;
 
@@ -29,8 +28,7 @@ std::string SafeName(const std::string& name) {
 }
 
 int64_t MonoMs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock.Monotonic().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Monotonic().time_since_epoch())
       .count();
 }
 
@@ -73,8 +71,7 @@ std::vector<std::string> FfmpegArgs(const EncoderJob& job, const FfmpegOptions& 
     args.insert(args.end(), {"-re", "-f", "lavfi", "-i", graph});
   }
   if (audio) {
-    args.insert(args.end(),
-                {"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
+    args.insert(args.end(), {"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"});
   }
   if (video) {
     args.insert(args.end(), {"-map", "0:v"});
@@ -209,9 +206,9 @@ void FfmpegEncoder::Watch() {
     const int64_t now = MonoMs(clock_);
     if (r == pid_ || r < 0) {
       exited_ = true;
-      const bool clean_exit = r == pid_ && ((WIFEXITED(st) && (WEXITSTATUS(st) == 0 ||
-                                                               WEXITSTATUS(st) == 255)) ||
-                                            (WIFSIGNALED(st) && WTERMSIG(st) == SIGINT));
+      const bool clean_exit =
+          r == pid_ && ((WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 255)) ||
+                        (WIFSIGNALED(st) && WTERMSIG(st) == SIGINT));
       if (stop_requested_ && clean_exit && !killed_after_grace && bytes > 0) {
         const int64_t duration_ns = started ? (now - started_ms) * 1000000 : 0;
         Post([bytes, duration_ns](EncoderListener& l) {

@@ -18,14 +18,14 @@
 // has its own escaping levels.
 // Thread safety: as Encoder; callbacks are posted to `executor`.
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "common/async.hpp"
 #include "common/clock.hpp"
@@ -34,7 +34,7 @@
 namespace mr::lksim {
 
 struct FfmpegOptions {
-  std::string ffmpeg = "ffmpeg";  // Looked up on PATH unless it contains a '/'.
+  std::string ffmpeg = "ffmpeg";   // Looked up on PATH unless it contains a '/'.
   std::filesystem::path log_file;  // ffmpeg's stderr; empty = discarded.
   std::string font_file = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
   int tile_width = 320;

@@ -1,12 +1,11 @@
 #include "lksim/lksim.hpp"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <variant>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "common/beast_http_client.hpp"
 #include "common/http/router.hpp"
@@ -285,7 +284,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     Notify(r.name, Json{{"event", event}, {"room", RoomJson(r)}});
   }
   void NotifyParticipant(const char* event, const RoomState& r, const ParticipantState& p) {
-    Notify(r.name, Json{{"event", event}, {"room", RoomJson(r)}, {"participant", ParticipantJson(p)}});
+    Notify(r.name,
+           Json{{"event", event}, {"room", RoomJson(r)}, {"participant", ParticipantJson(p)}});
   }
   void NotifyEgress(const char* event, const EgressState& e) {
     Notify(e.egress_id, Json{{"event", event},
@@ -456,7 +456,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
       }
     }
     e.info.file.size = size;
-    e.info.file.location = e.s3.is_null() ? e.path.string() : S3Location(e.s3, e.info.file.filename);
+    e.info.file.location =
+        e.s3.is_null() ? e.path.string() : S3Location(e.s3, e.info.file.filename);
     if (!e.info.manifest_location.empty() && e.s3.is_null()) {
       std::ofstream m(e.info.manifest_location, std::ios::trunc);
       m << EgressJson(e.info).dump();
@@ -752,9 +753,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     if (!rc.disable_manifest) {
       const std::string manifest_key =
           (std::filesystem::path(rel).parent_path() / (id + ".json")).string();
-      e.info.manifest_location = e.s3.is_null()
-                                     ? (opts_.storage_dir / manifest_key).string()
-                                     : S3Location(e.s3, manifest_key);
+      e.info.manifest_location = e.s3.is_null() ? (opts_.storage_dir / manifest_key).string()
+                                                : S3Location(e.s3, manifest_key);
     }
     e.never_active = faults_.egress_never_active;
     e.delay_passed = faults_.egress_delay_active_ms <= 0;
@@ -956,8 +956,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     if (service.empty()) {
       return PlainText(404, "404 page not found\n");
     }
-    const std::string method = path.substr(std::string("/twirp/livekit.").size() +
-                                           service.size() + 1);
+    const std::string method =
+        path.substr(std::string("/twirp/livekit.").size() + service.size() + 1);
     const Json route{{"twirp_invalid_route", req.method + " " + path}};
     if (req.method != "POST") {
       return TwirpErrorResponse(TwirpError{
@@ -991,8 +991,9 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     if (ctype != "application/json") {
       // Protobuf is a valid LiveKit encoding, but lksim speaks JSON only.
       return TwirpErrorResponse(
-          TwirpError{"bad_route", "unexpected Content-Type: \"" +
-                                      std::string(req.Header("content-type").value_or("")) + "\"",
+          TwirpError{"bad_route",
+                     "unexpected Content-Type: \"" +
+                         std::string(req.Header("content-type").value_or("")) + "\"",
                      route});
     }
     Json body = Json::parse(req.body, nullptr, false);
@@ -1002,8 +1003,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto& rj = faults_.reject_next;
-      auto rit = std::find_if(rj.begin(), rj.end(),
-                              [&](const Reject& r) { return r.method == method; });
+      auto rit =
+          std::find_if(rj.begin(), rj.end(), [&](const Reject& r) { return r.method == method; });
       if (rit != rj.end()) {
         TwirpError e{rit->code, rit->msg};
         rj.erase(rit);
@@ -1124,8 +1125,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
         auto code = GetString(v, "code");
         auto msg = GetString(v, "msg");
         if (!method || method->empty() || !code || !IsTwirpCode(*code) || !msg) {
-          return http::Response::MakeError(
-              400, "Bad Request", "reject_next needs method, a Twirp code and msg");
+          return http::Response::MakeError(400, "Bad Request",
+                                           "reject_next needs method, a Twirp code and msg");
         }
         f.reject_next.push_back(Reject{*method, *code, *msg});
       } else {
@@ -1162,8 +1163,7 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
                 wrap([](Impl& s, const http::Request& r) { return s.SimSetFaults(r); }));
     router_.Add("DELETE", "/sim/faults",
                 wrap([](Impl& s, const http::Request&) { return s.SimFaults(true); }));
-    router_.SetFallback(
-        wrap([](Impl& s, const http::Request& r) { return s.HandleTwirp(r); }));
+    router_.SetFallback(wrap([](Impl& s, const http::Request& r) { return s.HandleTwirp(r); }));
   }
 
   // Ends everything owned; the encoders are destroyed outside the lock (their destructors may

@@ -43,8 +43,8 @@ struct LkSimOptions {
   std::filesystem::path storage_dir;  // Egress files go to storage_dir / filename.
   std::vector<std::string> webhook_urls;
   EncoderKind encoder = EncoderKind::kFfmpeg;
-  uint32_t empty_timeout_s = 300;     // Default for rooms created without one (LiveKit: 300).
-  uint32_t departure_timeout_s = 20;  // Default for rooms created without one (LiveKit: 20).
+  uint32_t empty_timeout_s = 300;      // Default for rooms created without one (LiveKit: 300).
+  uint32_t departure_timeout_s = 20;   // Default for rooms created without one (LiveKit: 20).
   uint32_t max_egress_duration_s = 0;  // 0 = no limit; else LIMIT_REACHED after it.
   // Length of one "second" of the timeouts above; tests set a few milliseconds.
   std::chrono::milliseconds timeout_second{1000};

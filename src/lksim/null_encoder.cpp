@@ -1,8 +1,7 @@
 #include "lksim/null_encoder.hpp"
 
-#include <fstream>
-
 #include <boost/asio/post.hpp>
+#include <fstream>
 
 #include "lksim/null_mp4.hpp"
 
@@ -42,18 +41,18 @@ void NullEncoder::Stop() {
   const bool ok = static_cast<bool>(out);
   const int64_t duration_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Monotonic() - started_).count();
-  asio::post(executor_, [l = listener_, ok, duration_ns, size = bytes.size(),
-                         path = job_.output.string()] {
-    auto p = l.lock();
-    if (!p) {
-      return;
-    }
-    if (ok) {
-      p->OnEncoderEos(EncoderResult{static_cast<int64_t>(size), duration_ns});
-    } else {
-      p->OnEncoderError("cannot write " + path);
-    }
-  });
+  asio::post(executor_,
+             [l = listener_, ok, duration_ns, size = bytes.size(), path = job_.output.string()] {
+               auto p = l.lock();
+               if (!p) {
+                 return;
+               }
+               if (ok) {
+                 p->OnEncoderEos(EncoderResult{static_cast<int64_t>(size), duration_ns});
+               } else {
+                 p->OnEncoderError("cannot write " + path);
+               }
+             });
 }
 
 }  // namespace mr::lksim

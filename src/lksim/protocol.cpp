@@ -1,23 +1,35 @@
 #include "lksim/protocol.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <ctime>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace mr::lksim {
 namespace {
 
 const std::map<std::string_view, int>& TwirpCodes() {
   static const std::map<std::string_view, int> kCodes = {
-      {"canceled", 408},          {"unknown", 500},           {"invalid_argument", 400},
-      {"malformed", 400},         {"deadline_exceeded", 408}, {"not_found", 404},
-      {"bad_route", 404},         {"already_exists", 409},    {"permission_denied", 403},
-      {"unauthenticated", 401},   {"resource_exhausted", 429}, {"failed_precondition", 412},
-      {"aborted", 409},           {"out_of_range", 400},      {"unimplemented", 501},
-      {"internal", 500},          {"unavailable", 503},       {"data_loss", 500},
+      {"canceled", 408},
+      {"unknown", 500},
+      {"invalid_argument", 400},
+      {"malformed", 400},
+      {"deadline_exceeded", 408},
+      {"not_found", 404},
+      {"bad_route", 404},
+      {"already_exists", 409},
+      {"permission_denied", 403},
+      {"unauthenticated", 401},
+      {"resource_exhausted", 429},
+      {"failed_precondition", 412},
+      {"aborted", 409},
+      {"out_of_range", 400},
+      {"unimplemented", 501},
+      {"internal", 500},
+      {"unavailable", 503},
+      {"data_loss", 500},
   };
   return kCodes;
 }
@@ -60,13 +72,17 @@ std::string SnakeToCamel(const std::string& k) {
 
 bool IsDefault(const std::string& proto_key, const Json& v) {
   static const std::set<std::string_view> kInt64 = {
-      "started_at",   "ended_at",     "updated_at", "duration",  "size",       "creation_time",
+      "started_at",       "ended_at",  "updated_at",   "duration",   "size",      "creation_time",
       "creation_time_ms", "joined_at", "joined_at_ms", "created_at", "unix_micro"};
   static const std::map<std::string_view, std::string_view> kZeroEnum = {
-      {"status", "EGRESS_STARTING"},   {"source_type", "EGRESS_SOURCE_TYPE_WEB"},
-      {"audio_mixing", "DEFAULT_MIXING"}, {"file_type", "DEFAULT_FILETYPE"},
-      {"state", "JOINING"},            {"kind", "STANDARD"},
-      {"disconnect_reason", "UNKNOWN_REASON"}, {"audio_codec", "DEFAULT_AC"},
+      {"status", "EGRESS_STARTING"},
+      {"source_type", "EGRESS_SOURCE_TYPE_WEB"},
+      {"audio_mixing", "DEFAULT_MIXING"},
+      {"file_type", "DEFAULT_FILETYPE"},
+      {"state", "JOINING"},
+      {"kind", "STANDARD"},
+      {"disconnect_reason", "UNKNOWN_REASON"},
+      {"audio_codec", "DEFAULT_AC"},
       {"video_codec", "DEFAULT_VC"}};
   if (v.is_null()) {
     return true;
@@ -118,8 +134,8 @@ const std::vector<std::string_view> kFileTypes = {"DEFAULT_FILETYPE", "MP4", "OG
 const std::vector<std::string_view> kAudioMixing = {"DEFAULT_MIXING", "DUAL_CHANNEL_AGENT",
                                                     "DUAL_CHANNEL_ALTERNATE"};
 const std::vector<std::string_view> kPresets = {
-    "H264_720P_30",          "H264_720P_60",          "H264_1080P_30",
-    "H264_1080P_60",         "PORTRAIT_H264_720P_30", "PORTRAIT_H264_720P_60",
+    "H264_720P_30",           "H264_720P_60",           "H264_1080P_30",
+    "H264_1080P_60",          "PORTRAIT_H264_720P_30",  "PORTRAIT_H264_720P_60",
     "PORTRAIT_H264_1080P_30", "PORTRAIT_H264_1080P_60", "PASSTHROUGH"};
 const std::vector<std::string_view> kAudioCodecs = {"DEFAULT_AC", "OPUS", "AAC", "AC_MP3"};
 const std::vector<std::string_view> kVideoCodecs = {"DEFAULT_VC", "H264_BASELINE", "H264_MAIN",
@@ -509,8 +525,8 @@ bool IsFinished(EgressStatus s) {
 
 Json RoomJson(const RoomState& r) {
   Json codecs = Json::array();
-  for (const char* mime : {"audio/opus", "audio/red", "video/VP8", "video/H264", "video/VP9",
-                           "video/AV1"}) {
+  for (const char* mime :
+       {"audio/opus", "audio/red", "video/VP8", "video/H264", "video/VP9", "video/AV1"}) {
     codecs.push_back(Json{{"mime", mime}, {"fmtp_line", ""}});
   }
   Json j = Json::object();
@@ -654,7 +670,8 @@ std::variant<RoomCompositeRequest, TwirpError> ParseRoomComposite(const Json& re
     }
     const size_t n_files = ListSize(req, "file_outputs");
     if (ListSize(req, "stream_outputs") + ListSize(req, "segment_outputs") +
-            ListSize(req, "image_outputs") > 0 ||
+                ListSize(req, "image_outputs") >
+            0 ||
         !Obj(req, "stream").is_null() || !Obj(req, "segments").is_null()) {
       return invalid("lksim records file outputs only");
     }
@@ -762,7 +779,7 @@ std::string FinalFilename(std::string_view filepath, std::string_view file_type,
   if (p.size() >= ext.size() && p.compare(p.size() - ext.size(), ext.size(), ext) == 0) {
     return p;
   }
-  static const std::set<std::string_view> kKnown = {".mp4", ".ogg", ".mp3",  ".ivf", ".webm",
+  static const std::set<std::string_view> kKnown = {".mp4", ".ogg",  ".mp3",  ".ivf", ".webm",
                                                     ".ts",  ".m3u8", ".jpeg", ".raw"};
   const size_t slash = p.rfind('/');
   const size_t dot = p.rfind('.');

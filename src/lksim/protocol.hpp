@@ -61,7 +61,7 @@ std::optional<std::vector<std::string>> GetStringList(const Json& obj, const cha
 // ---- State rendered on the wire ----
 
 struct ParticipantState {
-  std::string sid;       // "PA_" + 12 chars.
+  std::string sid;  // "PA_" + 12 chars.
   std::string identity;
   std::string name;
   std::string metadata;
@@ -142,8 +142,8 @@ struct RoomCompositeRequest {
   std::string file_type;  // "MP4", "OGG" or "MP3" after resolving DEFAULT_FILETYPE.
   std::string filepath;   // As requested, before templating.
   bool disable_manifest = false;
-  Json s3;                // Normalized s3 upload object, or null.
-  Json echo;              // Server-form room_composite with secrets redacted.
+  Json s3;    // Normalized s3 upload object, or null.
+  Json echo;  // Server-form room_composite with secrets redacted.
 };
 
 // Validates and echoes a normalized request. Errors are Twirp errors: `malformed` for type
@@ -153,8 +153,7 @@ std::variant<RoomCompositeRequest, TwirpError> ParseRoomComposite(const Json& re
 // The final file name (§4.5): templating of {room_name}, {room_id}, {time} (local time,
 // YYYY-MM-DDTHHMMSS), {utc} (YYYYMMDDHHMMSS + ms), path cleaning, then the extension rules.
 std::string FinalFilename(std::string_view filepath, std::string_view file_type,
-                          std::string_view room_name, std::string_view room_id,
-                          int64_t now_ms);
+                          std::string_view room_name, std::string_view room_id, int64_t now_ms);
 
 // The upload location string for an S3 upload of `key` (ST: s3.go), given normalized s3 JSON.
 std::string S3Location(const Json& s3, std::string_view key);

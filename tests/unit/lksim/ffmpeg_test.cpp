@@ -80,8 +80,8 @@ TEST(FfmpegEncoderTest, FragmentedMp4SurvivesSigkill) {
   }
   IoThreads io(1);
   SystemClock clock;
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("lksim-ffmpeg-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lksim-ffmpeg-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   auto listener = std::make_shared<RecordingListener>();
   FfmpegEncoder enc(io.ioc().get_executor(), clock);

@@ -9,7 +9,8 @@ namespace {
 class LifecycleTest : public SimFixture {
  protected:
   bool RoomExists(const std::string& room) {
-    Json r = CallJson("RoomService", "ListRooms", Json{{"names", {room}}}, Json{{"roomList", true}});
+    Json r =
+        CallJson("RoomService", "ListRooms", Json{{"names", {room}}}, Json{{"roomList", true}});
     return r.contains("rooms") && !r["rooms"].empty();
   }
   std::vector<std::string> EgressEvents(const std::string& id) {
@@ -84,22 +85,20 @@ TEST_F(LifecycleTest, StartActiveStopComplete) {
 
   auto again = Call("Egress", "StopEgress", Json{{"egressId", id}}, Json{{"roomRecord", true}});
   EXPECT_EQ(again.status, 412);
-  EXPECT_EQ(again.body,
-            R"({"code":"failed_precondition","msg":"egress with status EGRESS_COMPLETE cannot be stopped"})");
+  EXPECT_EQ(
+      again.body,
+      R"({"code":"failed_precondition","msg":"egress with status EGRESS_COMPLETE cannot be stopped"})");
 
   EXPECT_TRUE(WaitFor([&] { return EgressEvents(id).size() == 4; }));
-  EXPECT_EQ(EgressEvents(id),
-            (std::vector<std::string>{"egress_started:EGRESS_STARTING",
-                                      "egress_updated:EGRESS_ACTIVE",
-                                      "egress_updated:EGRESS_ENDING",
-                                      "egress_ended:EGRESS_COMPLETE"}));
+  EXPECT_EQ(EgressEvents(id), (std::vector<std::string>{
+                                  "egress_started:EGRESS_STARTING", "egress_updated:EGRESS_ACTIVE",
+                                  "egress_updated:EGRESS_ENDING", "egress_ended:EGRESS_COMPLETE"}));
   auto started = receiver_->Events("egress_started", id);
   ASSERT_EQ(started.size(), 1u);
   EXPECT_FALSE(started[0].json["egressInfo"].contains("status"));
   EXPECT_EQ(started[0].json["room"].size(), 2u);  // Minimal {sid, name}.
-  Json active =
-      CallJson("Egress", "ListEgress", Json{{"roomName", "room1"}, {"active", true}},
-               Json{{"roomRecord", true}});
+  Json active = CallJson("Egress", "ListEgress", Json{{"roomName", "room1"}, {"active", true}},
+                         Json{{"roomRecord", true}});
   EXPECT_TRUE(active["items"].empty());
 }
 
@@ -164,9 +163,9 @@ TEST_F(LifecycleTest, FaultsDelayNeverActiveFailAndStopUpdates) {
 TEST_F(LifecycleTest, RejectNextIsOneShot) {
   ASSERT_EQ(Join("room1", "alice").status, 201);
   ASSERT_EQ(SetFaults(Json{{"reject_next",
-                             {{"method", "StartRoomCompositeEgress"},
-                              {"code", "unavailable"},
-                              {"msg", "twirp error unknown: no response from servers"}}}})
+                            {{"method", "StartRoomCompositeEgress"},
+                             {"code", "unavailable"},
+                             {"msg", "twirp error unknown: no response from servers"}}}})
                 .status,
             200);
   auto r = Call("Egress", "StartRoomCompositeEgress",

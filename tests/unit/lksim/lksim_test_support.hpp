@@ -67,9 +67,8 @@ class WebhookReceiver {
   explicit WebhookReceiver(asio::io_context& ioc) {
     http::ServerOptions so;
     so.port = 0;
-    server_ = std::make_unique<http::Server>(ioc, so, [this](http::Request& req) {
-      return Handle(req);
-    });
+    server_ =
+        std::make_unique<http::Server>(ioc, so, [this](http::Request& req) { return Handle(req); });
     if (!server_->Start().ok()) {
       throw std::runtime_error("receiver start failed");
     }
@@ -96,9 +95,8 @@ class WebhookReceiver {
     std::vector<Delivery> out;
     for (auto& d : All()) {
       if (d.json.value("event", "") == event &&
-          (egress_id.empty() ||
-           (d.json.contains("egressInfo") && d.json["egressInfo"].value("egressId", "") ==
-                                                 egress_id))) {
+          (egress_id.empty() || (d.json.contains("egressInfo") &&
+                                 d.json["egressInfo"].value("egressId", "") == egress_id))) {
         out.push_back(d);
       }
     }
@@ -128,15 +126,17 @@ class WebhookReceiver {
 
   std::unique_ptr<http::Server> server_;
   std::mutex mu_;
-  std::vector<int> fail_;        // guarded by mu_
-  std::vector<Delivery> got_;    // guarded by mu_
-  int attempts_ = 0;             // guarded by mu_
+  std::vector<int> fail_;      // guarded by mu_
+  std::vector<Delivery> got_;  // guarded by mu_
+  int attempts_ = 0;           // guarded by mu_
 };
 
 // An LkSim with a webhook receiver, run by two io threads.
 class SimFixture : public ::testing::Test {
  protected:
-  void SetUp() override { StartSim([](LkSimOptions&) {}); }
+  void SetUp() override {
+    StartSim([](LkSimOptions&) {});
+  }
 
   void StartSim(const std::function<void(LkSimOptions&)>& tweak) {
     dir_ = std::filesystem::temp_directory_path() /
@@ -197,9 +197,10 @@ class SimFixture : public ::testing::Test {
   }
   Json StartEgress(const std::string& room, const std::string& filepath = "rec/{room_name}") {
     Json out = Json{{"fileType", "MP4"}, {"filepath", filepath}};
-    return CallJson("Egress", "StartRoomCompositeEgress",
-                    Json{{"roomName", room}, {"layout", "grid"}, {"fileOutputs", Json::array({out})}},
-                    Json{{"roomRecord", true}});
+    return CallJson(
+        "Egress", "StartRoomCompositeEgress",
+        Json{{"roomName", room}, {"layout", "grid"}, {"fileOutputs", Json::array({out})}},
+        Json{{"roomRecord", true}});
   }
   std::string EgressStatus(const std::string& id) {
     Json r = CallJson("Egress", "ListEgress", Json{{"egressId", id}}, Json{{"roomRecord", true}});

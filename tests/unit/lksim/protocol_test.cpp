@@ -1,10 +1,11 @@
 // Pure protocol pieces: file name rules (§4.5), the webhook form (§6.1, §7.4.1), request
 // normalization, options from the environment.
 
+#include "lksim/protocol.hpp"
+
 #include <gtest/gtest.h>
 
 #include "lksim/lksim.hpp"
-#include "lksim/protocol.hpp"
 
 namespace mr::lksim {
 namespace {
@@ -48,8 +49,11 @@ TEST(WebhookForm, ReproducesTheSpecVector) {
   e.ended_at_ns = 1767225665432109876;
   e.updated_at_ns = 1767225665432109876;
   e.room_composite = std::get<RoomCompositeRequest>(parsed).echo;
-  e.file = {"rec/room1-2026-01-01T000000.mp4", 1767225603000000000, 1767225664000000000,
-            61000000000, 7340032,
+  e.file = {"rec/room1-2026-01-01T000000.mp4",
+            1767225603000000000,
+            1767225664000000000,
+            61000000000,
+            7340032,
             "https://my-bucket.s3.amazonaws.com/rec/room1-2026-01-01T000000.mp4"};
   e.details = "End reason: StopEgress API";
   e.manifest_location = "https://my-bucket.s3.amazonaws.com/rec/EG_8HbCmQJ2Rz7x.json";
@@ -76,10 +80,10 @@ TEST(NormalizeRequest, CamelToProtoNamesButNotMaps) {
 
 TEST(S3Location, Forms) {
   EXPECT_EQ(S3Location(Json{{"bucket", "b"}}, "k/x.mp4"), "https://b.s3.amazonaws.com/k/x.mp4");
-  EXPECT_EQ(S3Location(Json{{"bucket", "b"}, {"endpoint", "http://h:9000"},
-                            {"force_path_style", true}},
-                       "x"),
-            "http://h:9000/b/x");
+  EXPECT_EQ(
+      S3Location(Json{{"bucket", "b"}, {"endpoint", "http://h:9000"}, {"force_path_style", true}},
+                 "x"),
+      "http://h:9000/b/x");
 }
 
 TEST(LkSimOptionsFromEnv, ReadsAndValidates) {

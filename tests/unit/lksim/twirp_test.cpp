@@ -23,16 +23,31 @@ TEST_F(TwirpTest, EachGrantIsRequired) {
   const std::vector<Case> cases = {
       {"RoomService", "CreateRoom", {{"name", "r2"}}, {{"roomCreate", true}}, {{"roomList", true}}},
       {"RoomService", "ListRooms", Json::object(), {{"roomList", true}}, {{"roomCreate", true}}},
-      {"RoomService", "ListParticipants", {{"room", "r1"}}, {{"roomAdmin", true}, {"room", "r1"}},
+      {"RoomService",
+       "ListParticipants",
+       {{"room", "r1"}},
+       {{"roomAdmin", true}, {"room", "r1"}},
        {{"roomAdmin", true}, {"room", "other"}}},
-      {"RoomService", "GetParticipant", {{"room", "r1"}, {"identity", "alice"}},
-       {{"roomAdmin", true}, {"room", "r1"}}, {{"roomAdmin", true}}},
-      {"RoomService", "UpdateRoomMetadata", {{"room", "r1"}, {"metadata", "m"}},
-       {{"roomAdmin", true}, {"room", "r1"}}, {{"room", "r1"}}},
-      {"RoomService", "SendData", {{"room", "r1"}, {"data", "aGVsbG8="}},
-       {{"roomAdmin", true}, {"room", "r1"}}, {{"roomRecord", true}}},
+      {"RoomService",
+       "GetParticipant",
+       {{"room", "r1"}, {"identity", "alice"}},
+       {{"roomAdmin", true}, {"room", "r1"}},
+       {{"roomAdmin", true}}},
+      {"RoomService",
+       "UpdateRoomMetadata",
+       {{"room", "r1"}, {"metadata", "m"}},
+       {{"roomAdmin", true}, {"room", "r1"}},
+       {{"room", "r1"}}},
+      {"RoomService",
+       "SendData",
+       {{"room", "r1"}, {"data", "aGVsbG8="}},
+       {{"roomAdmin", true}, {"room", "r1"}},
+       {{"roomRecord", true}}},
       {"Egress", "ListEgress", Json::object(), {{"roomRecord", true}}, {{"roomAdmin", true}}},
-      {"RoomService", "DeleteRoom", {{"room", "r2"}}, {{"roomCreate", true}},
+      {"RoomService",
+       "DeleteRoom",
+       {{"room", "r2"}},
+       {{"roomCreate", true}},
        {{"roomAdmin", true}, {"room", "r2"}}},
   };
   for (const auto& c : cases) {
@@ -95,9 +110,10 @@ TEST_F(TwirpTest, RoutingAndDecodingErrors) {
 
   auto nope = Call("RoomService", "Nope", Json::object(), Json{{"roomList", true}});
   EXPECT_EQ(nope.status, 404);
-  EXPECT_EQ(nope.body,
-            R"({"code":"bad_route","msg":"no handler for path \"/twirp/livekit.RoomService/Nope\"",)"
-            R"("meta":{"twirp_invalid_route":"POST /twirp/livekit.RoomService/Nope"}})");
+  EXPECT_EQ(
+      nope.body,
+      R"({"code":"bad_route","msg":"no handler for path \"/twirp/livekit.RoomService/Nope\"",)"
+      R"("meta":{"twirp_invalid_route":"POST /twirp/livekit.RoomService/Nope"}})");
 
   auto bad_json = Raw("RoomService", "ListRooms", "{nope",
                       {{"Authorization", "Bearer " + Token(Json{{"roomList", true}})},
@@ -126,10 +142,10 @@ TEST_F(TwirpTest, RoomServerFormAndBothNamings) {
   EXPECT_TRUE(snake["creation_time"].is_string());
   EXPECT_TRUE(snake["creation_time_ms"].is_string());
   EXPECT_TRUE(snake["version"].is_null());
-  for (const char* k : {"sid", "name", "empty_timeout", "departure_timeout", "max_participants",
-                        "creation_time", "creation_time_ms", "turn_password", "enabled_codecs",
-                        "metadata", "num_participants", "num_publishers", "active_recording",
-                        "version"}) {
+  for (const char* k :
+       {"sid", "name", "empty_timeout", "departure_timeout", "max_participants", "creation_time",
+        "creation_time_ms", "turn_password", "enabled_codecs", "metadata", "num_participants",
+        "num_publishers", "active_recording", "version"}) {
     EXPECT_TRUE(snake.contains(k)) << k;
   }
   // Idempotent, camelCase accepted, int64 as string accepted.
@@ -149,9 +165,9 @@ TEST_F(TwirpTest, RoomServerFormAndBothNamings) {
   EXPECT_EQ(del.status, 404);
   EXPECT_EQ(del.body,
             R"({"code":"not_found","msg":"twirp error unknown: requested room does not exist"})");
-  EXPECT_EQ(CallJson("RoomService", "DeleteRoom", Json{{"room", "room1"}},
-                     Json{{"roomCreate", true}}),
-            Json::object());
+  EXPECT_EQ(
+      CallJson("RoomService", "DeleteRoom", Json{{"room", "room1"}}, Json{{"roomCreate", true}}),
+      Json::object());
 }
 
 TEST_F(TwirpTest, ParticipantsForms) {
@@ -171,13 +187,13 @@ TEST_F(TwirpTest, ParticipantsForms) {
   EXPECT_EQ(CallJson("RoomService", "ListParticipants", Json{{"room", "ghost"}},
                      Json{{"roomAdmin", true}, {"room", "ghost"}}),
             Json({{"participants", Json::array()}}));
-  auto missing = Call("RoomService", "GetParticipant", Json{{"room", "room1"}, {"identity", "bob"}},
-                      video);
+  auto missing =
+      Call("RoomService", "GetParticipant", Json{{"room", "room1"}, {"identity", "bob"}}, video);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.body,
             R"({"code":"not_found","msg":"twirp error unknown: participant does not exist"})");
-  EXPECT_EQ(CallJson("RoomService", "GetParticipant", Json{{"room", "room1"}, {"identity", "alice"}},
-                     video)["identity"],
+  EXPECT_EQ(CallJson("RoomService", "GetParticipant",
+                     Json{{"room", "room1"}, {"identity", "alice"}}, video)["identity"],
             "alice");
   EXPECT_EQ(CallJson("RoomService", "RemoveParticipant",
                      Json{{"room", "room1"}, {"identity", "alice"}}, video),
@@ -193,14 +209,19 @@ TEST_F(TwirpTest, SendDataIsRecorded) {
   Json video{{"roomAdmin", true}, {"room", "room1"}};
   const std::string nonce = jwt::Base64Encode(std::string(16, 'n'));
   EXPECT_EQ(CallJson("RoomService", "SendData",
-                     Json{{"room", "room1"}, {"data", "aGVsbG8="}, {"topic", "chat"},
-                          {"destinationIdentities", {"bob"}}, {"nonce", nonce}},
+                     Json{{"room", "room1"},
+                          {"data", "aGVsbG8="},
+                          {"topic", "chat"},
+                          {"destinationIdentities", {"bob"}},
+                          {"nonce", nonce}},
                      video),
             Json::object());
   auto bad = Call("RoomService", "SendData",
                   Json{{"room", "room1"}, {"data", "aGVsbG8="}, {"nonce", "AAAA"}}, video);
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(bad.body, R"({"code":"invalid_argument","msg":"nonce should be 16-bytes or not present, got: 3 bytes"})");
+  EXPECT_EQ(
+      bad.body,
+      R"({"code":"invalid_argument","msg":"nonce should be 16-bytes or not present, got: 3 bytes"})");
   auto data = TestHttpRequest(sim_->port(), "GET", "/sim/rooms/room1/data");
   ASSERT_EQ(data.status, 200);
   Json packets = Json::parse(data.body)["packets"];
@@ -247,21 +268,25 @@ TEST_F(TwirpTest, EgressStartFormAndValidation) {
   EXPECT_EQ(no_room.body,
             R"({"code":"not_found","msg":"twirp error unknown: requested room does not exist"})");
   auto both = Call("Egress", "StartRoomCompositeEgress",
-                   Json{{"roomName", "room1"}, {"audioOnly", true}, {"videoOnly", true},
+                   Json{{"roomName", "room1"},
+                        {"audioOnly", true},
+                        {"videoOnly", true},
                         {"fileOutputs", {{{"filepath", "x"}}}}},
                    Json{{"roomRecord", true}});
   EXPECT_EQ(both.status, 400);
   EXPECT_EQ(Json::parse(both.body)["msg"],
             "twirp error unknown: request has missing or invalid field: audio_only and video_only");
   auto oneof = Call("Egress", "StartRoomCompositeEgress",
-                    Json{{"roomName", "room1"}, {"preset", "H264_720P_30"},
-                         {"advanced", {{"width", 640}}}, {"fileOutputs", {{{"filepath", "x"}}}}},
+                    Json{{"roomName", "room1"},
+                         {"preset", "H264_720P_30"},
+                         {"advanced", {{"width", 640}}},
+                         {"fileOutputs", {{{"filepath", "x"}}}}},
                     Json{{"roomRecord", true}});
   EXPECT_EQ(oneof.status, 400);
   EXPECT_EQ(Json::parse(oneof.body)["code"], "malformed");
 
-  auto unknown = Call("Egress", "StopEgress", Json{{"egressId", "EG_nope"}},
-                      Json{{"roomRecord", true}});
+  auto unknown =
+      Call("Egress", "StopEgress", Json{{"egressId", "EG_nope"}}, Json{{"roomRecord", true}});
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body,
             R"({"code":"not_found","msg":"twirp error unknown: egress does not exist"})");

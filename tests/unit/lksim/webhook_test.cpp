@@ -11,11 +11,11 @@ class WebhookTest : public SimFixture {};
 TEST(WebhookSign, MatchesTheSpecTestVector) {
   const std::string body =
       R"({"event":"egress_ended","room":{"sid":"RM_tV4bZ6kPq9Ld","name":"room1"},"egressInfo":{"egressId":"EG_8HbCmQJ2Rz7x","roomId":"RM_tV4bZ6kPq9Ld","roomName":"room1","status":"EGRESS_COMPLETE","startedAt":"1767225600123456789","endedAt":"1767225665432109876","updatedAt":"1767225665432109876","roomComposite":{"roomName":"room1","layout":"grid","fileOutputs":[{"fileType":"MP4","filepath":"rec/{room_name}-{time}","s3":{"accessKey":"{access_key}","secret":"{secret}","region":"us-east-1","bucket":"my-bucket"}}]},"fileResults":[{"filename":"rec/room1-2026-01-01T000000.mp4","startedAt":"1767225603000000000","endedAt":"1767225664000000000","duration":"61000000000","size":"7340032","location":"https://my-bucket.s3.amazonaws.com/rec/room1-2026-01-01T000000.mp4"}],"details":"End reason: StopEgress API","manifestLocation":"https://my-bucket.s3.amazonaws.com/rec/EG_8HbCmQJ2Rz7x.json","file":{"filename":"rec/room1-2026-01-01T000000.mp4","startedAt":"1767225603000000000","endedAt":"1767225664000000000","duration":"61000000000","size":"7340032","location":"https://my-bucket.s3.amazonaws.com/rec/room1-2026-01-01T000000.mp4"}},"id":"EV_3xKq7Tn9WbYz","createdAt":"1767225665"})";
-  EXPECT_EQ(WebhookNotifier::SignBody(body, "APIkey123", "secretsecretsecretsecretsecret12",
-                                      1767225665),
-            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBUElrZXkxMjMiLCJleHAiOjE3NjcyMjU5NjUsIm"
-            "5iZiI6MTc2NzIyNTY2NSwiaWF0IjoxNzY3MjI1NjY1LCJzaGEyNTYiOiJBU2J2ZnJCSUJER0lkTThvejZWVGQ5"
-            "VWZmOC9DNm5qUGVocHp4bmFMY004PSJ9.9Og0KnMSz_McEl8RuQed7UUhcVpsd-rARJ0SWMnyXv8");
+  EXPECT_EQ(
+      WebhookNotifier::SignBody(body, "APIkey123", "secretsecretsecretsecretsecret12", 1767225665),
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBUElrZXkxMjMiLCJleHAiOjE3NjcyMjU5NjUsIm"
+      "5iZiI6MTc2NzIyNTY2NSwiaWF0IjoxNzY3MjI1NjY1LCJzaGEyNTYiOiJBU2J2ZnJCSUJER0lkTThvejZWVGQ5"
+      "VWZmOC9DNm5qUGVocHp4bmFMY004PSJ9.9Og0KnMSz_McEl8RuQed7UUhcVpsd-rARJ0SWMnyXv8");
 }
 
 TEST_F(WebhookTest, SignedHeadersAndBody) {
