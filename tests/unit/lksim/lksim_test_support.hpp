@@ -53,7 +53,9 @@ inline std::string Token(const Json& video, int64_t ttl_s = 600, const char* sec
   return jwt::SignHs256(claims, secret);
 }
 
-// Records webhook deliveries; answers with the statuses queued by FailNext (then 200).
+// Records webhook deliveries; answers with the statuses queued by FailNext (then 200). Its state
+// is shared with the request handlers, so a delivery racing with the receiver's destruction is
+// safe.
 class WebhookReceiver {
  public:
   struct Delivery {
@@ -64,11 +66,11 @@ class WebhookReceiver {
     Json json;
   };
 
-  explicit WebhookReceiver(asio::io_context& ioc) {
+  explicit WebhookReceiver(asio::io_context& ioc) : state_(std::make_shared<State>()) {
     http::ServerOptions so;
     so.port = 0;
-    server_ =
-        std::make_unique<http::Server>(ioc, so, [this](http::Request& req) { return Handle(req); });
+    server_ = std::make_unique<http::Server>(
+        ioc, so, [s = state_](http::Request& req) { return Handle(s, req); });
     if (!server_->Start().ok()) {
       throw std::runtime_error("receiver start failed");
     }
@@ -79,16 +81,16 @@ class WebhookReceiver {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook";
   }
   void FailNext(std::vector<int> statuses) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_ = std::move(statuses);
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->fail = std::move(statuses);
   }
   std::vector<Delivery> All() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return got_;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->got;
   }
   int attempts() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return attempts_;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->attempts;
   }
   // Deliveries whose event is `event` (and, if given, whose egress id is `egress_id`).
   std::vector<Delivery> Events(const std::string& event, const std::string& egress_id = "") {
@@ -104,13 +106,20 @@ class WebhookReceiver {
   }
 
  private:
-  Task<http::Response> Handle(http::Request& req) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++attempts_;
+  struct State {
+    std::mutex mu;
+    std::vector<int> fail;      // guarded by mu
+    std::vector<Delivery> got;  // guarded by mu
+    int attempts = 0;           // guarded by mu
+  };
+
+  static Task<http::Response> Handle(std::shared_ptr<State> s, http::Request& req) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    ++s->attempts;
     http::Response r;
-    if (!fail_.empty()) {
-      r.status = fail_.front();
-      fail_.erase(fail_.begin());
+    if (!s->fail.empty()) {
+      r.status = s->fail.front();
+      s->fail.erase(s->fail.begin());
       co_return r;
     }
     Delivery d;
@@ -119,16 +128,13 @@ class WebhookReceiver {
     d.user_agent = std::string(req.Header("user-agent").value_or(""));
     d.body = req.body;
     d.json = Json::parse(req.body, nullptr, false);
-    got_.push_back(std::move(d));
+    s->got.push_back(std::move(d));
     r.status = 200;
     co_return r;
   }
 
+  std::shared_ptr<State> state_;
   std::unique_ptr<http::Server> server_;
-  std::mutex mu_;
-  std::vector<int> fail_;      // guarded by mu_
-  std::vector<Delivery> got_;  // guarded by mu_
-  int attempts_ = 0;           // guarded by mu_
 };
 
 // An LkSim with a webhook receiver, run by two io threads.
