@@ -2,6 +2,7 @@
 # Installs every Debian 12 package meet-recorder needs to build, run, test and benchmark.
 # Idempotent; run as root (or with sudo available).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(
@@ -10,6 +11,7 @@ PKGS=(
   libabsl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev
   python3 curl ffmpeg fonts-dejavu-core
+  nodejs
 )
 if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(wrk nginx-light)
@@ -22,4 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Test peers from npm: the official LiveKit server SDK for the conformance suite (tests/sdk).
+if [ ! -d tests/sdk/node_modules/livekit-server-sdk ]; then
+  command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "app/lksim_command.hpp"
 #include "app/service.hpp"
 #include "common/logging.hpp"
 #include "config/service_options.hpp"
@@ -22,6 +23,17 @@ int main(int argc, char** argv) {
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP service");
   auto* reindex = cli.add_subcommand("reindex", "Rebuild the catalogue index from storage and report");
+  auto* lksim = cli.add_subcommand("lksim", "Run the embedded LiveKit-compatible server on its own");
+  std::string control_url, room, identity, name;
+  auto* join = lksim->add_subcommand("join", "Join a simulated participant to a room");
+  join->add_option("room", room, "Room name")->required();
+  join->add_option("identity", identity, "Participant identity")->required();
+  join->add_option("--name", name, "Participant display name");
+  join->add_option("--url", control_url, "lksim URL (default http://127.0.0.1:$MEET_EMBEDDED_LIVEKIT_PORT)");
+  auto* leave = lksim->add_subcommand("leave", "Remove a simulated participant from a room");
+  leave->add_option("room", room, "Room name")->required();
+  leave->add_option("identity", identity, "Participant identity")->required();
+  leave->add_option("--url", control_url, "lksim URL (default http://127.0.0.1:$MEET_EMBEDDED_LIVEKIT_PORT)");
   CLI11_PARSE(cli, argc, argv);
 
   auto options = mr::config::LoadServiceOptions(
@@ -37,6 +49,15 @@ int main(int argc, char** argv) {
   }
   if (reindex->parsed()) {
     return mr::app::RunReindex(*options);
+  }
+  if (join->parsed()) {
+    return mr::app::RunSimJoin(*options, control_url, room, identity, name);
+  }
+  if (leave->parsed()) {
+    return mr::app::RunSimLeave(*options, control_url, room, identity);
+  }
+  if (lksim->parsed()) {
+    return mr::app::RunLkSim(*options);
   }
   return 2;
 }

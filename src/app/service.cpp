@@ -15,12 +15,16 @@
 #include "common/http/router.hpp"
 #include "common/http/server.hpp"
 #include "api/recordings_routes.hpp"
+#include "api/livekit_webhook_route.hpp"
 #include "api/rooms_routes.hpp"
 #include "app/room_recordings_adapter.hpp"
 #include "common/async.hpp"
 #include "common/clock.hpp"
 #include "common/logging.hpp"
 #include "common/random.hpp"
+#include "livekit/livekit_options.hpp"
+#include "livekit/webhook_receiver.hpp"
+#include "lksim/lksim.hpp"
 #include "recording/recording_catalogue.hpp"
 #include "rooms/room_repo.hpp"
 #include "rooms/room_service.hpp"
@@ -130,6 +134,15 @@ int RunServe(const config::ServiceOptions& options) {
     ::malloc_trim(0);  // See the verifier above.
   }
 
+  auto livekit_options = livekit::LiveKitOptionsFromEnv(options.raw);
+  if (!livekit_options.ok()) {
+    log::Error("invalid LiveKit configuration", {{"error", livekit_options.status().message()}});
+    return 2;
+  }
+  // Without LIVEKIT_URL the embedded LiveKit-compatible server stands in (one-machine mode).
+  const bool embedded_livekit =
+      options.raw.count("LIVEKIT_URL") == 0 || options.raw.at("LIVEKIT_URL").empty();
+
   uint16_t bound_port = options.port;
   api::ApiKeyAuth auth(options.api_keys);
   if (options.api_keys.empty()) {
@@ -146,6 +159,12 @@ int RunServe(const config::ServiceOptions& options) {
   rooms::NoMeetingControl meetings;
   rooms::RoomService room_service(room_repo, room_recordings, meetings, clock, random);
   api::AddRoomRoutes(router, {room_service, auth, MakeBaseUrl(options, &bound_port), clock});
+  livekit::WebhookReceiver webhook_receiver(livekit_options->api_key, livekit_options->api_secret,
+                                            clock);
+  livekit::WebhookDeduplicator webhook_dedup;
+  // The recording lifecycle (issue 4) will consume these events; until then they are verified,
+  // de-duplicated and logged.
+  api::AddLiveKitWebhookRoute(router, {&webhook_receiver, &webhook_dedup, &clock, nullptr});
   router.SetFallback([](http::Request&) -> Task<http::Response> {
     co_return api::PathNotFoundResponse();
   });
@@ -162,6 +181,29 @@ int RunServe(const config::ServiceOptions& options) {
     return 1;
   }
   bound_port = server.port();
+
+  std::unique_ptr<lksim::LkSim> sim;
+  if (embedded_livekit) {
+    auto sim_options = lksim::LkSimOptionsFromEnv(options.raw);
+    if (!sim_options.ok()) {
+      log::Error("invalid embedded LiveKit configuration", {{"error", sim_options.status().message()}});
+      return 2;
+    }
+    sim_options->storage_dir = options.storage_dir;
+    sim_options->api_key = livekit_options->api_key;
+    sim_options->api_secret = livekit_options->api_secret;
+    if (sim_options->webhook_urls.empty()) {
+      sim_options->webhook_urls = {"http://127.0.0.1:" + std::to_string(bound_port) + "/livekit/webhook"};
+    }
+    sim = std::make_unique<lksim::LkSim>(ioc, clock, *sim_options);
+    if (Status s = sim->Start(); !s.ok()) {
+      log::Error("embedded LiveKit cannot start", {{"port", sim_options->port}, {"error", s.message()}});
+      return 1;
+    }
+    livekit_options->private_url = "http://127.0.0.1:" + std::to_string(sim->port());
+    livekit_options->url = "ws://127.0.0.1:" + std::to_string(sim->port());
+    log::Info("embedded LiveKit listening", {{"port", sim->port()}});
+  }
   log::Info("listening", {{"address", options.bind_address},
                           {"port", bound_port},
                           {"storage", options.storage_dir},
@@ -178,6 +220,9 @@ int RunServe(const config::ServiceOptions& options) {
         ioc,
         [&]() -> Task<void> {
           co_await server.Drain(Millis(options.drain_seconds * 1000));
+          if (sim) {
+            co_await sim->Stop();
+          }
           ioc.stop();
         },
         asio::detached);

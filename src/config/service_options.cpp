@@ -78,6 +78,10 @@ const std::vector<std::string>& KnownConfigKeys() {
       "MEET_HTTP_THREADS",   "MEET_SHUTDOWN_DRAIN_SECONDS", "MEET_MAX_BODY_BYTES",
       "MEET_INITIAL_API_KEY", "MEET_API_KEYS",         "MEET_LOG_LEVEL",
       "MEET_BLOB_STORAGE_MODE", "MEET_STORAGE_DIR",    "MEET_S3_SUBBUCKET",
+      // Parsed by livekit/ and lksim/.
+      "LIVEKIT_URL",         "LIVEKIT_URL_PRIVATE",    "LIVEKIT_API_KEY",
+      "LIVEKIT_API_SECRET",  "LIVEKIT_WEBHOOK_URLS",   "MEET_EMBEDDED_LIVEKIT_PORT",
+      "MEET_LKSIM_ENCODER",
   };
   return keys;
 }
@@ -123,6 +127,7 @@ Result<ServiceOptions> LoadServiceOptions(const Environment& env,
   };
 
   ServiceOptions o;
+  o.raw = merged;
   if (auto v = get("SERVER_PORT")) {
     auto n = ParseInt(*v);
     if (!n || *n < 0 || *n > 65535) {

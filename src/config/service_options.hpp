@@ -35,6 +35,10 @@ struct ServiceOptions {
   std::string storage_mode = "local";     // MEET_BLOB_STORAGE_MODE: local (s3 in a later release)
   std::string storage_dir = "./data";     // MEET_STORAGE_DIR: the local-disk bucket root
   std::string subbucket = "openvidu-meet";  // MEET_S3_SUBBUCKET: key prefix inside the bucket
+
+  // Every known key as configured (file merged with the environment), for the modules that parse
+  // their own options: livekit/ (LIVEKIT_*) and lksim/ (MEET_EMBEDDED_LIVEKIT_PORT, ...).
+  std::map<std::string, std::string> raw;
 };
 
 using Environment = std::map<std::string, std::string>;

@@ -77,9 +77,16 @@ std::string ReadAll(const std::filesystem::path& p) {
 
 }  // namespace
 
-ServiceProcess::ServiceProcess(std::map<std::string, std::string> env, std::vector<std::string> args) {
-  port_ = FreePort();
-  env["SERVER_PORT"] = std::to_string(port_);
+ServiceProcess::ServiceProcess(std::map<std::string, std::string> env, std::vector<std::string> args,
+                               uint16_t port, std::string ready_path) {
+  port_ = port;
+  // Tests run in parallel: the embedded LiveKit of `serve` takes any free port, not 7880.
+  env.emplace("MEET_EMBEDDED_LIVEKIT_PORT", "0");
+  env.emplace("MEET_LKSIM_ENCODER", "none");
+  if (port_ == 0) {
+    port_ = FreePort();
+    env["SERVER_PORT"] = std::to_string(port_);
+  }
   log_path_ = std::filesystem::temp_directory_path() /
               ("mr-itest-" + std::to_string(::getpid()) + "-" + std::to_string(port_) + ".log");
   pid_ = Spawn(env, args, log_path_);
@@ -92,7 +99,7 @@ ServiceProcess::ServiceProcess(std::map<std::string, std::string> env, std::vect
       throw std::runtime_error("meet-recorder exited during start-up:\n" + Log());
     }
     try {
-      if (TestHttpRequest(port_, "GET", "/health").status == 200) {
+      if (TestHttpRequest(port_, "GET", ready_path).status == 200) {
         return;
       }
     } catch (const std::exception&) {

@@ -19,9 +19,12 @@ uint16_t FreePort();
 
 class ServiceProcess {
  public:
-  // `env` is added to a minimal environment (PATH); SERVER_PORT is set here.
+  // `env` is added to a minimal environment (PATH). With `port` 0, SERVER_PORT is set to a free
+  // port here; otherwise the caller configured the port (e.g. `lksim`). Ready when `ready_path`
+  // answers 200.
   explicit ServiceProcess(std::map<std::string, std::string> env,
-                          std::vector<std::string> args = {"serve"});
+                          std::vector<std::string> args = {"serve"}, uint16_t port = 0,
+                          std::string ready_path = "/health");
   ~ServiceProcess();
 
   uint16_t port() const { return port_; }
