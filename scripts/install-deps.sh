@@ -11,7 +11,7 @@ PKGS=(
   libabsl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev
   python3 curl ffmpeg fonts-dejavu-core
-  nodejs
+  nodejs chromium
 )
 if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(wrk nginx-light)
@@ -27,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Test peers from npm: the official LiveKit server SDK for the conformance suite (tests/sdk).
-if [ ! -d tests/sdk/node_modules/livekit-server-sdk ]; then
+if [ ! -d tests/sdk/node_modules/livekit-server-sdk ] || [ ! -d tests/sdk/node_modules/playwright-core ]; then
   command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 fi

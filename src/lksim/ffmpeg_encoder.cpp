@@ -42,7 +42,10 @@ std::vector<std::string> FfmpegArgs(const EncoderJob& job, const FfmpegOptions& 
     const size_t n = std::min<size_t>(16, std::max<size_t>(1, job.tile_names.size()));
     const size_t cols = static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n))));
     const size_t rows = (n + cols - 1) / cols;
-    const std::string size = fmt::format("{}x{}", o.tile_width, o.tile_height);
+    // Even tile sizes (H.264 with yuv420p needs them); the grid is padded to the exact canvas.
+    const int tile_width = static_cast<int>(o.canvas_width / static_cast<int>(cols)) & ~1;
+    const int tile_height = static_cast<int>(o.canvas_height / static_cast<int>(rows)) & ~1;
+    const std::string size = fmt::format("{}x{}", tile_width, tile_height);
     std::string graph;
     std::string inputs;
     std::string layout;
@@ -57,16 +60,17 @@ std::vector<std::string> FfmpegArgs(const EncoderJob& job, const FfmpegOptions& 
             o.font_file, SafeName(job.tile_names[i]));
       }
       if (cols * rows == 1) {
-        graph = tile + "[out0]";
+        graph = tile + fmt::format(",pad={}:{}[out0]", o.canvas_width, o.canvas_height);
         break;
       }
       graph += fmt::format("{}[t{}];", tile, i);
       inputs += fmt::format("[t{}]", i);
-      layout += fmt::format("{}{}_{}", i == 0 ? "" : "|", (i % cols) * o.tile_width,
-                            (i / cols) * o.tile_height);
+      layout += fmt::format("{}{}_{}", i == 0 ? "" : "|", (i % cols) * tile_width,
+                            (i / cols) * tile_height);
     }
     if (cols * rows > 1) {
-      graph += fmt::format("{}xstack=inputs={}:layout={}[out0]", inputs, cols * rows, layout);
+      graph += fmt::format("{}xstack=inputs={}:layout={},pad={}:{}[out0]", inputs, cols * rows,
+                           layout, o.canvas_width, o.canvas_height);
     }
     args.insert(args.end(), {"-re", "-f", "lavfi", "-i", graph});
   }

@@ -37,8 +37,10 @@ struct FfmpegOptions {
   std::string ffmpeg = "ffmpeg";   // Looked up on PATH unless it contains a '/'.
   std::filesystem::path log_file;  // ffmpeg's stderr; empty = discarded.
   std::string font_file = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-  int tile_width = 320;
-  int tile_height = 180;
+  // The composite canvas: fixed whatever the participant count, as LiveKit's room composite is;
+  // tiles are the canvas divided by the grid.
+  int canvas_width = 640;
+  int canvas_height = 360;
   int fps = 15;
   std::chrono::milliseconds stop_grace{5000};
 };
