@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/json.hpp"
 #include "service_process.hpp"
@@ -305,6 +307,41 @@ TEST(StartupTest, InvalidConfigurationStopsWithOneClearLine) {
   auto r = RunBinary({{"SERVER_PORT", "99999"}}, {"serve"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output, "meet-recorder: invalid configuration: SERVER_PORT must be a port number (0-65535), got '99999'\n");
+}
+
+}  // namespace
+}  // namespace mr::test
+
+namespace mr::test {
+namespace {
+
+TEST(SnapshotRestartTest, RestartServesFromSnapshotAndPicksUpOutOfBandRecords) {
+  TempDir dir;
+  auto meta = [&](const std::string& egress, int start) {
+    WriteFile(dir.path() / "openvidu-meet/recordings/.metadata/r1" / egress / "abc.json",
+              R"({"recordingId":"r1--)" + egress + R"(--abc","roomId":"r1","roomName":"x","status":"complete","startDate":)" +
+                  std::to_string(start) + "}");
+  };
+  meta("EG_1", 1);
+  const std::map<std::string, std::string> env = {{"MEET_STORAGE_DIR", dir.path().string()},
+                                                  {"MEET_INITIAL_API_KEY", kKey}};
+  {
+    ServiceProcess first(env);
+    EXPECT_EQ(first.Stop(), 0);
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.path() / ".mr-index/catalogue.tsv"));
+  meta("EG_2", 2);  // Copied in while the service was down.
+  ServiceProcess second(env);
+  size_t count = 0;
+  for (int i = 0; i < 500 && count != 2; ++i) {
+    auto r = second.Get("/api/v1/recordings", kAuth);
+    count = Json::parse(r.body)["recordings"].size();
+    if (count != 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  EXPECT_EQ(count, 2u);
+  EXPECT_NE(second.Log().find("catalogue loaded from snapshot"), std::string::npos) << second.Log();
 }
 
 }  // namespace
