@@ -24,6 +24,13 @@ int main(int argc, char** argv) {
   auto* serve = cli.add_subcommand("serve", "Run the HTTP service");
   auto* reindex = cli.add_subcommand("reindex", "Rebuild the catalogue index from storage and report");
   auto* lksim = cli.add_subcommand("lksim", "Run the embedded LiveKit-compatible server on its own");
+  std::string encoder;
+  for (auto* sub : {serve, lksim}) {
+    sub->add_option("--encoder", encoder,
+                    "Embedded egress encoder: ffmpeg, or none (a fixed small MP4, for load tests only); "
+                    "same as MEET_LKSIM_ENCODER")
+        ->check(CLI::IsMember({"ffmpeg", "none"}));
+  }
   std::string control_url, room, identity, name;
   auto* join = lksim->add_subcommand("join", "Join a simulated participant to a room");
   join->add_option("room", room, "Room name")->required();
@@ -44,6 +51,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   mr::log::SetLevel(options->log_level);
+  if (!encoder.empty()) {
+    options->raw["MEET_LKSIM_ENCODER"] = encoder;
+  }
   if (serve->parsed()) {
     return mr::app::RunServe(*options);
   }
