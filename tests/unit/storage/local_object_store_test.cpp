@@ -335,7 +335,10 @@ std::vector<std::string> SeedRecordings(const fs::path& root, int rooms, int per
       std::snprintf(name, sizeof(name), "openvidu-meet/recordings/.metadata/R-%03d/EG_%04d", r, e);
       const fs::path dir = root / name;
       fs::create_directories(dir);
-      const std::string file = "u" + std::to_string(e * 7919 % 10007) + ".json";
+      // Appended piecewise: g++ 12 warns falsely (-Wrestrict) on "u" + std::to_string(...) at -O2.
+      std::string file = "u";
+      file += std::to_string(e * 7919 % 10007);
+      file += ".json";
       const int fd = ::open((dir / file).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       EXPECT_GE(fd, 0);
       EXPECT_EQ(::write(fd, "{}", 2), 2);
