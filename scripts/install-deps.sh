@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package meet-recorder needs to build, run, test and benchmark.
-# Idempotent; run as root (or with sudo available).
+# Installs the Debian 12 packages meet-recorder needs to build and run; with MR_WITH_TEST_DEPS=1
+# also the test peers (Node.js, Chromium, and from npm the LiveKit SDK and playwright-core), and with
+# MR_WITH_BENCH_DEPS=1 the benchmark tools (wrk, nginx). Idempotent; run as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -11,8 +12,10 @@ PKGS=(
   libabsl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev
   python3 curl ffmpeg fonts-dejavu-core
-  nodejs chromium
 )
+if [ "${MR_WITH_TEST_DEPS:-0}" = 1 ]; then
+  PKGS+=(nodejs chromium)
+fi
 if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(wrk nginx-light)
 fi
@@ -26,8 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Test peers from npm: the official LiveKit server SDK for the conformance suite (tests/sdk).
-if [ ! -d tests/sdk/node_modules/livekit-server-sdk ] || [ ! -d tests/sdk/node_modules/playwright-core ]; then
+# Test peers from npm: the official LiveKit server SDK and playwright-core (tests/sdk).
+if [ "${MR_WITH_TEST_DEPS:-0}" = 1 ] && { [ ! -d tests/sdk/node_modules/livekit-server-sdk ] ||
+    [ ! -d tests/sdk/node_modules/playwright-core ]; }; then
   command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 fi

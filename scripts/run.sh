@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh release
+MR_BUILD_TESTS=OFF bash scripts/build.sh release
 export MEET_INITIAL_API_KEY=${MEET_INITIAL_API_KEY:-meet-api-key}
 echo "meet-recorder: API key is '$MEET_INITIAL_API_KEY' (set MEET_INITIAL_API_KEY to change it)" >&2
 exec ./build/meet-recorder serve "$@"
