@@ -511,20 +511,33 @@ Result<int> LocalObjectStore::OpenObjectFd(const std::string& key) {
   if (Status s = CheckKey(key); !s.ok()) {
     return s;
   }
+  Result<int> opened = -1;
   if (auto fast = OpenBeneathFast(key)) {
     if (*fast < 0) {
       return NotFoundError(key + ": no such object");
     }
-    UniqueFd fd(*fast);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) {
-      return ErrnoStatus(errno == ENOENT ? EIO : errno, "stat " + key);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      return NotFoundError(key + ": no such object");
-    }
-    return fd.release();
+    opened = *fast;
+  } else {
+    opened = OpenByWalk(key);
   }
+  if (!opened.ok()) {
+    return opened.status();
+  }
+  UniqueFd fd(*opened);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return ErrnoStatus(errno == ENOENT ? EIO : errno, "stat " + key);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    // A folder (or a device, a fifo) is not an object.
+    return NotFoundError(key + ": no such object");
+  }
+  return fd.release();
+}
+
+// Opens the key one segment at a time with O_NOFOLLOW, telling apart a missing key from a
+// symbolic link standing in for the object.
+Result<int> LocalObjectStore::OpenByWalk(const std::string& key) {
   const std::vector<std::string_view> segs = Segments(key);
   UniqueFd parent;
   for (size_t i = 0; i + 1 < segs.size(); ++i) {
@@ -548,14 +561,6 @@ Result<int> LocalObjectStore::OpenObjectFd(const std::string& key) {
                     "storage refused: open " + key + ": the object is a symbolic link");
     }
     return ErrnoStatus(errno, "open " + key);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return ErrnoStatus(errno == ENOENT ? EIO : errno, "stat " + key);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    // A folder (or a device, a fifo) is not an object.
-    return NotFoundError(key + ": no such object");
   }
   return fd.release();
 }

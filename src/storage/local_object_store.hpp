@@ -132,6 +132,7 @@ class LocalObjectStore final : public recording::ObjectStore {
   // Opens the regular file of `key` read-only, without following symbolic links.
   std::optional<int> OpenBeneathFast(const std::string& key);
   Result<int> OpenObjectFd(const std::string& key);
+  Result<int> OpenByWalk(const std::string& key);
   // Deletes one object and the folders it leaves empty.
   Status DeleteOne(const std::string& key);
   // Returns the sorted listing of the folder `name` inside the folder open as `parent_fd` (name
