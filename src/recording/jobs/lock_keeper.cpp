@@ -1,0 +1,47 @@
+#include "recording/jobs/lock_keeper.hpp"
+
+namespace mr::recording::jobs {
+
+bool IsRecordingEgress(const EgressInfo& egress) {
+  return !egress.file_results.empty() && egress.stream_result_count == 0;
+}
+
+bool IsInProgress(EgressStatus status) {
+  return status == EgressStatus::kStarting || status == EgressStatus::kActive ||
+         status == EgressStatus::kEnding;
+}
+
+std::set<std::string> RoomsWithEgressInProgress(const std::vector<EgressInfo>& egresses) {
+  std::set<std::string> rooms;
+  for (const EgressInfo& e : egresses) {
+    if (IsRecordingEgress(e) && IsInProgress(e.status)) {
+      rooms.insert(e.room_name);
+    }
+  }
+  return rooms;
+}
+
+LockAction DecideRoomLock(int64_t now_ms, int64_t grace_ms, const RoomLock& lock,
+                          bool egress_in_progress) {
+  if (egress_in_progress) {
+    return LockAction::kRenew;
+  }
+  if (now_ms - lock.created_at_ms < grace_ms) {
+    return LockAction::kKeep;
+  }
+  return LockAction::kRelease;
+}
+
+std::vector<LockDecision> PlanRoomLocks(int64_t now_ms, int64_t grace_ms,
+                                        const std::vector<RoomLock>& locks,
+                                        const std::set<std::string>& rooms_in_progress) {
+  std::vector<LockDecision> out;
+  out.reserve(locks.size());
+  for (const RoomLock& lock : locks) {
+    out.push_back({lock.room_id, DecideRoomLock(now_ms, grace_ms, lock,
+                                                rooms_in_progress.contains(lock.room_id))});
+  }
+  return out;
+}
+
+}  // namespace mr::recording::jobs
