@@ -197,4 +197,15 @@ Json ProjectFields(const Json& record, const std::vector<std::string>& fields) {
   return out;
 }
 
+std::optional<Json> ParseJsonBody(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Json::object();
+  }
+  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return std::nullopt;
+  }
+  return json;
+}
+
 }  // namespace mr::api

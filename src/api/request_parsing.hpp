@@ -37,6 +37,9 @@ std::optional<ResolvedRange> ResolveRange(const RangeSpec& spec, uint64_t size);
 std::vector<std::string> SplitFieldList(std::string_view fields);
 Json ProjectFields(const Json& record, const std::vector<std::string>& fields);
 
+// Parses a JSON request body; an empty body is `{}` (as Express leaves it). nullopt when malformed.
+std::optional<Json> ParseJsonBody(const std::string& body);
+
 // Splits a comma list, trims each element and drops empty ones.
 std::vector<std::string> SplitCommaList(std::string_view s);
 

@@ -27,18 +27,6 @@ std::vector<ValidationDetail> ToDetails(const std::vector<rooms::FieldError>& er
   return out;
 }
 
-// Parses a JSON body; an empty body is `{}` (as Express leaves it). nullopt when malformed.
-std::optional<Json> ParseBody(const std::string& body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Json::object();
-  }
-  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return std::nullopt;
-  }
-  return json;
-}
-
 // Validates the `:roomId` path parameter (reference §1.8).
 std::variant<std::string, http::Response> PathRoomId(const http::Request& req) {
   auto outcome = recording::SanitizeRoomId(req.Param("roomId"), "roomId");
@@ -119,7 +107,7 @@ class RoomHandlers {
     if (auto denied = deps_.auth.Check(req)) {
       co_return *denied;
     }
-    auto body = ParseBody(req.body);
+    auto body = ParseJsonBody(req.body);
     if (!body) {
       co_return MalformedBodyResponse();
     }
@@ -222,7 +210,7 @@ class RoomHandlers {
       co_return std::move(*bad);
     }
     const std::string& room_id = std::get<std::string>(id);
-    auto body = ParseBody(req.body);
+    auto body = ParseJsonBody(req.body);
     if (!body) {
       co_return MalformedBodyResponse();
     }

@@ -20,7 +20,14 @@ Task<Result<bool>> CatalogueRoomRecordings::HasRecordings(std::string room_id) {
 }
 
 Task<Status> CatalogueRoomRecordings::DeleteAllRecordings(std::string room_id) {
+  Status stopped = co_await lifecycle_.StopRoomEgresses(room_id);
+  if (!stopped.ok()) {
+    co_return stopped;
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) {
+      co_await SleepFor(timers_, Millis(1000 * attempt));
+    }
     auto ids = co_await catalogue_.RoomRecordingIds(room_id);
     if (!ids.ok()) {
       co_return ids.status();
@@ -29,16 +36,11 @@ Task<Status> CatalogueRoomRecordings::DeleteAllRecordings(std::string room_id) {
       break;
     }
     for (const auto& id : *ids) {
-      auto rec = co_await catalogue_.Get(id);
-      if (!rec.ok()) {
-        co_return rec.status();
-      }
-      if (rec->has_value() && !recording::IsFinished((*rec)->status)) {
-        (*rec)->status = recording::RecordingStatus::kAborted;
-        Status s = co_await catalogue_.Save(std::move(**rec));
-        if (!s.ok()) {
-          co_return s;
-        }
+      // Through the state machine: only records that are not finished become aborted.
+      Status s = co_await lifecycle_.MarkFinished(id, recording::RecordingStatus::kAborted,
+                                                  "Room deleted");
+      if (!s.ok() && s.code() != StatusCode::kNotFound) {
+        log::Warn("recording not marked aborted", {{"recordingId", id}, {"error", s.ToString()}});
       }
     }
     Status s = co_await catalogue_.Delete(*ids);
@@ -65,6 +67,40 @@ Task<Status> CatalogueRoomRecordings::RefreshArchivedMetadata(const rooms::Room&
     co_return head.status();
   }
   co_return co_await catalogue_.store().Put(key, ArchivedRoomMetadata(room).dump());
+}
+
+Task<Result<std::optional<recording::RoomFacts>>> RepoRoomDirectory::Find(std::string room_id) {
+  auto room = co_await repo_.Get(std::move(room_id));
+  if (!room.ok()) {
+    co_return room.status();
+  }
+  if (!room->has_value()) {
+    co_return std::optional<recording::RoomFacts>();
+  }
+  recording::RoomFacts facts;
+  facts.room_name = (*room)->room_name;
+  facts.recording_enabled = (*room)->config.recording.enabled;
+  co_return std::optional<recording::RoomFacts>(std::move(facts));
+}
+
+Task<Status> RepoRoomDirectory::ArchiveRoomMetadata(std::string room_id) {
+  auto room = co_await repo_.Get(room_id);
+  if (!room.ok()) {
+    co_return room.status();
+  }
+  if (!room->has_value()) {
+    co_return Status::Ok();  // The last archive stays (scope.md, Q5).
+  }
+  co_return co_await catalogue_.store().Put(catalogue_.layout().RoomMetadataKey(room_id),
+                                            ArchivedRoomMetadata(**room).dump());
+}
+
+Task<Status> LiveKitMeetingControl::EndMeeting(std::string room_id) {
+  Status s = co_await livekit_.DeleteRoom(std::move(room_id));
+  if (s.code() == StatusCode::kNotFound) {
+    co_return Status::Ok();
+  }
+  co_return s;
 }
 
 }  // namespace mr::app

@@ -17,8 +17,21 @@
 #include "api/recordings_routes.hpp"
 #include "api/livekit_webhook_route.hpp"
 #include "api/rooms_routes.hpp"
+#include "api/recording_control_routes.hpp"
+#include "app/livekit_events.hpp"
 #include "app/room_recordings_adapter.hpp"
 #include "common/async.hpp"
+#include "common/beast_http_client.hpp"
+#include "common/timers.hpp"
+#include "coordination/event_bus.hpp"
+#include "coordination/lock_service.hpp"
+#include "coordination/periodic_runner.hpp"
+#include "livekit/twirp_client.hpp"
+#include "notify/notify_options.hpp"
+#include "notify/webhook_sender.hpp"
+#include "recording/lifecycle.hpp"
+#include "recording/maintenance.hpp"
+#include "recording/recording_options.hpp"
 #include "common/clock.hpp"
 #include "common/logging.hpp"
 #include "common/random.hpp"
@@ -153,21 +166,20 @@ int RunServe(const config::ServiceOptions& options) {
     co_return http::Response::MakeJson(200, Json{{"status", "ok"}});
   });
   api::AddRecordingRoutes(router, {&catalogue, &auth, MakeBaseUrl(options, &bound_port)});
-  rooms::RoomRepo room_repo(*store, rooms::RoomRepoOptions{options.subbucket});
-  CatalogueRoomRecordings room_recordings(catalogue);
-  // No LiveKit yet (issue 3): no room ever has an active meeting, so ending one is a no-op.
-  rooms::NoMeetingControl meetings;
-  rooms::RoomService room_service(room_repo, room_recordings, meetings, clock, random);
-  api::AddRoomRoutes(router, {room_service, auth, MakeBaseUrl(options, &bound_port), clock});
-  livekit::WebhookReceiver webhook_receiver(livekit_options->api_key, livekit_options->api_secret,
-                                            clock);
-  livekit::WebhookDeduplicator webhook_dedup;
-  // The recording lifecycle (issue 4) will consume these events; until then they are verified,
-  // de-duplicated and logged.
-  api::AddLiveKitWebhookRoute(router, {&webhook_receiver, &webhook_dedup, &clock, nullptr});
   router.SetFallback([](http::Request&) -> Task<http::Response> {
     co_return api::PathNotFoundResponse();
   });
+
+  auto recording_options = recording::RecordingOptionsFromEnv(options.raw);
+  if (!recording_options.ok()) {
+    log::Error("invalid recording configuration", {{"error", recording_options.status().message()}});
+    return 2;
+  }
+  auto sender_options = notify::WebhookSenderOptionsFrom(options.raw, options.api_keys);
+  if (!sender_options.ok()) {
+    log::Error("invalid webhook configuration", {{"error", sender_options.status().message()}});
+    return 2;
+  }
 
   http::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
@@ -182,6 +194,8 @@ int RunServe(const config::ServiceOptions& options) {
   }
   bound_port = server.port();
 
+  // The embedded LiveKit needs our port for its webhooks, and our LiveKit client needs its port;
+  // routes are added below, before the io_context runs, so no request is served half-wired.
   std::unique_ptr<lksim::LkSim> sim;
   if (embedded_livekit) {
     auto sim_options = lksim::LkSimOptionsFromEnv(options.raw);
@@ -204,6 +218,72 @@ int RunServe(const config::ServiceOptions& options) {
     livekit_options->url = "ws://127.0.0.1:" + std::to_string(sim->port());
     log::Info("embedded LiveKit listening", {{"port", sim->port()}});
   }
+
+  AsioTimers timers(ioc);
+  BeastHttpClient http_client(ioc.get_executor());
+  livekit::TwirpLiveKitClient livekit_client(http_client, *livekit_options, clock);
+  // One instance: in-process coordination (issue 5 brings Redis for a fleet).
+  coordination::InProcessLockService locks(clock);
+  coordination::InProcessEventBus bus;
+  notify::WebhookSender webhooks(ioc.get_executor(), http_client, timers, clock, *sender_options);
+  rooms::RoomRepo room_repo(*store, rooms::RoomRepoOptions{options.subbucket});
+  RepoRoomDirectory room_directory(room_repo, catalogue);
+
+  recording::LifecycleDeps lifecycle_deps;
+  lifecycle_deps.livekit = &livekit_client;
+  lifecycle_deps.catalogue = &catalogue;
+  lifecycle_deps.locks = &locks;
+  lifecycle_deps.bus = &bus;
+  lifecycle_deps.webhooks = &webhooks;
+  lifecycle_deps.rooms = &room_directory;
+  lifecycle_deps.timers = &timers;
+  lifecycle_deps.clock = &clock;
+  lifecycle_deps.random = &random;
+  lifecycle_deps.executor = ioc.get_executor();
+  recording::RecordingLifecycle lifecycle(lifecycle_deps, recording_options->lifecycle);
+
+  CatalogueRoomRecordings room_recordings(catalogue, lifecycle, timers);
+  LiveKitMeetingControl meetings(livekit_client);
+  rooms::RoomService room_service(room_repo, room_recordings, meetings, clock, random);
+  api::AddRoomRoutes(router, {room_service, auth, MakeBaseUrl(options, &bound_port), clock});
+  api::AddRecordingControlRoutes(router, {&lifecycle, &auth, MakeBaseUrl(options, &bound_port)});
+
+  const std::string own_base = options.base_url.empty()
+                                   ? "http://" + options.bind_address + ":" + std::to_string(bound_port)
+                                   : options.base_url;
+  LiveKitEvents events(lifecycle, room_service, webhooks, [own_base] { return own_base; });
+  livekit::WebhookReceiver webhook_receiver(livekit_options->api_key, livekit_options->api_secret,
+                                            clock);
+  livekit::WebhookDeduplicator webhook_dedup;
+  api::AddLiveKitWebhookRoute(router, {&webhook_receiver, &webhook_dedup, &clock,
+                                       [&events](recording::WebhookEvent e) {
+                                         return events.Handle(std::move(e));
+                                       }});
+
+  // The self-healing jobs (reference §6.5–6.7), each once per fleet per interval.
+  recording::MaintenanceDeps maintenance_deps{&livekit_client, &catalogue, &locks, &lifecycle, &clock};
+  recording::RecordingMaintenance maintenance(maintenance_deps, *recording_options);
+  coordination::PeriodicRunner jobs(ioc.get_executor(), timers, random);
+  const std::string instance_id = random.SecureHex(16);
+  auto add_job = [&](const char* name, Millis interval, coordination::PeriodicFn fn) {
+    coordination::PeriodicTaskOptions o;
+    o.name = name;
+    o.interval = interval;
+    o.jitter = std::min(interval / 10, Millis(5000));
+    o.retry_period = std::min(interval, Millis(30000));
+    const Millis lock_ttl = std::max(interval - Millis(1000), Millis(1000));
+    jobs.Add(o, coordination::OncePerFleet(locks, name, instance_id, lock_ttl, std::move(fn)));
+  };
+  add_job("recordingLockKeeper", recording_options->lock_gc_interval,
+          [&maintenance] { return maintenance.RunLockKeeper(); });
+  add_job("staleRecordingsCleanup", recording_options->stale_cleanup_interval,
+          [&maintenance] { return maintenance.RunStaleCleanup(); });
+  add_job("recordingReconciliation", recording_options->stale_cleanup_interval,
+          [&maintenance] { return maintenance.RunReconciliation(); });
+  add_job("roomGarbageCollector", recording_options->room_gc_interval,
+          [&room_service] { return room_service.DeleteExpiredRooms(); });
+  jobs.Start();
+
   log::Info("listening", {{"address", options.bind_address},
                           {"port", bound_port},
                           {"storage", options.storage_dir},
@@ -220,9 +300,11 @@ int RunServe(const config::ServiceOptions& options) {
         ioc,
         [&]() -> Task<void> {
           co_await server.Drain(Millis(options.drain_seconds * 1000));
+          co_await jobs.Stop();
           if (sim) {
             co_await sim->Stop();
           }
+          co_await webhooks.Drain(Millis(5000));
           ioc.stop();
         },
         asio::detached);

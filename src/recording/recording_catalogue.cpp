@@ -273,7 +273,24 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
     index_.Remove(id);
     Journal(id);
   }
+  {
+    std::lock_guard lock(journal_mu_);
+    for (const auto& id : recording_ids) {
+      if (tombstones_.insert(id).second) {
+        tombstone_order_.push_back(id);
+      }
+    }
+    while (tombstone_order_.size() > kTombstones) {
+      tombstones_.erase(tombstone_order_.front());
+      tombstone_order_.pop_front();
+    }
+  }
   co_return Status::Ok();
+}
+
+bool RecordingCatalogue::RecentlyDeleted(const std::string& recording_id) {
+  std::lock_guard lock(journal_mu_);
+  return tombstones_.count(recording_id) > 0;
 }
 
 Task<Result<bool>> RecordingCatalogue::RoomHasRecordings(std::string room_id) {

@@ -9,6 +9,7 @@
 // Storage failures are returned as Status (kUnavailable, ...) and never as "absent".
 // Thread safety: all methods may run concurrently (the index is internally synchronised).
 
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -81,6 +82,11 @@ class RecordingCatalogue {
   // Every recording id of a room, from storage (used by room deletion).
   Task<Result<std::vector<std::string>>> RoomRecordingIds(std::string room_id);
 
+  // True when this process deleted the recording recently (the last kTombstones deletions): a
+  // late or retried LiveKit webhook of a deleted recording must not bring its record back.
+  bool RecentlyDeleted(const std::string& recording_id);
+  static constexpr size_t kTombstones = 10000;
+
  private:
   void Journal(const std::string& recording_id);
   Task<Status> ReplayJournal();
@@ -91,6 +97,8 @@ class RecordingCatalogue {
   std::mutex journal_mu_;
   bool journaling_ = false;               // Guarded by journal_mu_.
   std::set<std::string> journal_;         // Guarded by journal_mu_.
+  std::set<std::string> tombstones_;      // Guarded by journal_mu_.
+  std::deque<std::string> tombstone_order_;  // Guarded by journal_mu_; oldest first.
 };
 
 IndexEntry IndexEntryFor(const RecordingInfo& r);

@@ -1,6 +1,7 @@
 #include "rooms/room_service.hpp"
 
 #include "common/logging.hpp"
+#include "recording/jobs/room_auto_deletion.hpp"
 
 namespace mr::rooms {
 
@@ -150,6 +151,106 @@ Task<std::vector<BulkDeletionEntry>> RoomService::BulkDelete(std::vector<std::st
     entries.push_back(BulkDeletionEntry{std::move(id), std::move(outcome)});
   }
   co_return entries;
+}
+
+Task<Result<std::optional<Room>>> RoomService::OnMeetingStarted(std::string room_id) {
+  auto found = co_await repo_.Get(room_id);
+  if (!found.ok() || !found->has_value()) {
+    co_return found;
+  }
+  Room room = std::move(**found);
+  room.status = RoomStatus::kActiveMeeting;
+  Status saved = co_await repo_.Save(room);
+  if (!saved.ok()) {
+    co_return saved;
+  }
+  log::Info("meeting started", {{"roomId", room_id}});
+  co_return std::optional<Room>(std::move(room));
+}
+
+Task<Result<std::optional<Room>>> RoomService::OnMeetingFinished(std::string room_id) {
+  auto found = co_await repo_.Get(room_id);
+  if (!found.ok() || !found->has_value()) {
+    co_return found;
+  }
+  Room room = std::move(**found);
+  Status s;
+  switch (room.meeting_end_action) {
+    case MeetingEndAction::kDelete:
+      s = co_await recordings_.DeleteAllRecordings(room_id);
+      if (!s.ok()) {
+        co_return s;
+      }
+      s = co_await repo_.Delete(room_id);
+      if (s.ok()) {
+        log::Info("room deleted when its meeting ended", {{"roomId", room_id}});
+      }
+      break;
+    case MeetingEndAction::kClose:
+      room.status = RoomStatus::kClosed;
+      room.meeting_end_action = MeetingEndAction::kNone;
+      s = co_await repo_.Save(room);
+      break;
+    case MeetingEndAction::kNone:
+      room.status = RoomStatus::kOpen;
+      s = co_await repo_.Save(room);
+      break;
+  }
+  if (!s.ok()) {
+    co_return s;
+  }
+  co_return std::optional<Room>(std::move(room));
+}
+
+Task<Status> RoomService::DeleteExpiredRooms() {
+  namespace jobs = recording::jobs;
+  std::vector<jobs::RoomDeletionInput> inputs;
+  std::optional<std::string> token;
+  for (int pages = 0; pages < 100000; ++pages) {
+    auto page = co_await repo_.List(1000, token);
+    if (!page.ok()) {
+      co_return page.status();
+    }
+    for (const auto& room : page->rooms) {
+      jobs::RoomDeletionInput in;
+      in.room_id = room.room_id;
+      in.auto_deletion_date_ms = room.auto_deletion_date_ms;
+      if (room.auto_deletion_policy) {
+        jobs::DeletionRule rule;
+        rule.with_meeting = room.auto_deletion_policy->with_meeting == WithMeeting::kForce
+                                ? jobs::MeetingRule::kForce
+                                : jobs::MeetingRule::kWhenMeetingEnds;
+        rule.with_recordings = room.auto_deletion_policy->with_recordings == WithRecordings::kForce
+                                   ? jobs::RecordingsRule::kForce
+                                   : jobs::RecordingsRule::kClose;
+        in.policy = rule;
+      }
+      inputs.push_back(std::move(in));
+    }
+    if (!page->is_truncated || !page->next_page_token) {
+      break;
+    }
+    token = page->next_page_token;
+  }
+  Status first;
+  for (const auto& due : jobs::RoomsDueForDeletion(clock_.NowMs(), inputs)) {
+    const WithMeeting with_meeting = due.policy.with_meeting == jobs::MeetingRule::kForce
+                                         ? WithMeeting::kForce
+                                         : WithMeeting::kWhenMeetingEnds;
+    const WithRecordings with_recordings =
+        due.policy.with_recordings == jobs::RecordingsRule::kForce ? WithRecordings::kForce
+                                                                   : WithRecordings::kClose;
+    auto outcome = co_await Delete(due.room_id, with_meeting, with_recordings);
+    if (!outcome.ok()) {
+      log::Warn("expired room not deleted", {{"roomId", due.room_id}, {"error", outcome.status().ToString()}});
+      if (first.ok()) {
+        first = outcome.status();
+      }
+      continue;
+    }
+    log::Info("expired room processed", {{"roomId", due.room_id}, {"result", outcome->message}});
+  }
+  co_return first;
 }
 
 }  // namespace mr::rooms

@@ -67,6 +67,23 @@ class RoomService {
   Task<Result<DeletionOutcome>> Delete(std::string room_id, WithMeeting with_meeting,
                                        WithRecordings with_recordings);
 
+  // LiveKit `room_started` (reference §5.6): the room's status becomes active_meeting. The saved
+  // room, or nullopt when no Meet room has that id (a LiveKit room of someone else).
+  Task<Result<std::optional<Room>>> OnMeetingStarted(std::string room_id);
+
+  // LiveKit `room_finished` (reference §5.6), applying meetingEndAction: `delete` deletes every
+  // recording of the room (which must succeed, else the room is kept and the error returned) and
+  // then the room; `close` sets status closed and the action back to none; otherwise status
+  // open. The room as it was left (for the meetingEnded webhook), or nullopt when no Meet room
+  // has that id.
+  Task<Result<std::optional<Room>>> OnMeetingFinished(std::string room_id);
+
+  // The hourly room garbage collector (reference §2.3.12): deletes every room whose
+  // autoDeletionDate has passed, with the room's own autoDeletionPolicy (default
+  // when_meeting_ends / close). Pages through all rooms; returns the first error after trying
+  // every due room.
+  Task<Status> DeleteExpiredRooms();
+
   // Delete for each id, one after the other, in the given order; each entry has its own outcome.
   Task<std::vector<BulkDeletionEntry>> BulkDelete(std::vector<std::string> room_ids,
                                                   WithMeeting with_meeting,

@@ -2,15 +2,6 @@
 
 namespace mr::recording::jobs {
 
-bool IsRecordingEgress(const EgressInfo& egress) {
-  return !egress.file_results.empty() && egress.stream_result_count == 0;
-}
-
-bool IsInProgress(EgressStatus status) {
-  return status == EgressStatus::kStarting || status == EgressStatus::kActive ||
-         status == EgressStatus::kEnding;
-}
-
 std::set<std::string> RoomsWithEgressInProgress(const std::vector<EgressInfo>& egresses) {
   std::set<std::string> rooms;
   for (const EgressInfo& e : egresses) {

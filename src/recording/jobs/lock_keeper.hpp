@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "recording/egress_record.hpp"
 #include "recording/livekit_port.hpp"
 
 namespace mr::recording::jobs {
@@ -45,11 +46,7 @@ struct LockDecision {
   LockAction action = LockAction::kKeep;
 };
 
-// A recording egress has at least one file result and no stream results (reference §1.6).
-bool IsRecordingEgress(const EgressInfo& egress);
-
-// STARTING, ACTIVE or ENDING: the egress may still write its file.
-bool IsInProgress(EgressStatus status);
+// IsRecordingEgress and IsInProgress come from recording/egress_record.hpp.
 
 // The room names (= Meet room ids) with at least one in-progress recording egress.
 // Non-recording egresses are ignored.
