@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lifecycle_harness.hpp"
+#include "fakes/lifecycle_harness.hpp"
 #include "recording/signals.hpp"
 
 namespace mr::recording {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lifecycle_harness.hpp"
+#include "fakes/lifecycle_harness.hpp"
 #include "recording/maintenance.hpp"
 
 namespace mr::recording {
