@@ -126,7 +126,7 @@ Task<Status> RecordingMaintenance::RunStaleCleanup() {
   co_return first;
 }
 
-Task<Status> RecordingMaintenance::RunReconciliation(Millis min_age) {
+Task<Status> RecordingMaintenance::RunReconciliation() {
   // Every stored record that is not finished, page by page from the index.
   std::vector<RecordingInfo> open;
   RecordingListQuery query;
@@ -174,7 +174,7 @@ Task<Status> RecordingMaintenance::RunReconciliation(Millis min_age) {
     }
   }
   jobs::ReconcileOptions opts;
-  opts.min_age_ms = min_age.count();
+  opts.min_age_ms = o_.reconcile_min_age.count();
   for (const auto& d : jobs::PlanReconciliation(d_.clock->NowMs(), opts, open, by_id)) {
     Status s;
     if (d.action == jobs::ReconcileAction::kApplyEgress) {

@@ -37,9 +37,9 @@ class RecordingMaintenance {
 
   Task<Status> RunLockKeeper();
   Task<Status> RunStaleCleanup();
-  // REQUIRES for `min_age`: records younger than it are left alone (LiveKit may not list their
-  // egress yet).
-  Task<Status> RunReconciliation(Millis min_age = Millis(60'000));
+  // Records younger than options.reconcile_min_age whose egress LiveKit does not list are left
+  // alone (a start on another instance may not have its egress listed yet).
+  Task<Status> RunReconciliation();
 
  private:
   Task<Result<std::vector<EgressInfo>>> InProgressEgresses();

@@ -9,7 +9,8 @@ const std::vector<std::string>& RecordingOptionKeys() {
       "MEET_RECORDING_STARTED_TIMEOUT",        "MEET_RECORDING_LOCK_TTL",
       "MEET_RECORDING_LOCK_GC_INTERVAL",       "MEET_RECORDING_ORPHANED_LOCK_GRACE_PERIOD",
       "MEET_RECORDING_STALE_CLEANUP_INTERVAL", "MEET_RECORDING_STALE_AFTER",
-      "MEET_RECORDING_ENDING_TIMEOUT",         "MEET_ROOM_GC_INTERVAL",
+      "MEET_RECORDING_ENDING_TIMEOUT",         "MEET_RECORDING_RECONCILE_MIN_AGE",
+      "MEET_ROOM_GC_INTERVAL",
   };
   return keys;
 }
@@ -28,6 +29,7 @@ Result<RecordingOptions> RecordingOptionsFromEnv(const std::map<std::string, std
       {"MEET_RECORDING_STALE_CLEANUP_INTERVAL", &o.stale_cleanup_interval},
       {"MEET_RECORDING_STALE_AFTER", &o.stale_after},
       {"MEET_RECORDING_ENDING_TIMEOUT", &o.ending_timeout},
+      {"MEET_RECORDING_RECONCILE_MIN_AGE", &o.reconcile_min_age},
       {"MEET_ROOM_GC_INTERVAL", &o.room_gc_interval},
   };
   for (const auto& f : fields) {

@@ -10,6 +10,8 @@
 //   MEET_RECORDING_STALE_CLEANUP_INTERVAL     15m  stale recordings + reconciliation
 //   MEET_RECORDING_STALE_AFTER                5m   egress silence before it counts as stale
 //   MEET_RECORDING_ENDING_TIMEOUT             10m  ENDING longer than this: settled as failed
+//   MEET_RECORDING_RECONCILE_MIN_AGE          1m   records younger than this are not reconciled
+//                                                  (a start elsewhere may not be listed yet)
 //   MEET_ROOM_GC_INTERVAL                     1h   expired-room deletion
 
 #include <map>
@@ -28,6 +30,7 @@ struct RecordingOptions {
   Millis stale_cleanup_interval{15 * 60'000};
   Millis stale_after{5 * 60'000};
   Millis ending_timeout{10 * 60'000};
+  Millis reconcile_min_age{60'000};
   Millis room_gc_interval{60 * 60'000};
 };
 
