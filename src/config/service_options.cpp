@@ -82,6 +82,9 @@ const std::vector<std::string>& KnownConfigKeys() {
       "LIVEKIT_URL",         "LIVEKIT_URL_PRIVATE",    "LIVEKIT_API_KEY",
       "LIVEKIT_API_SECRET",  "LIVEKIT_WEBHOOK_URLS",   "MEET_EMBEDDED_LIVEKIT_PORT",
       "MEET_LKSIM_ENCODER",
+      // Parsed by notify/ (outgoing webhooks).
+      "MEET_INITIAL_WEBHOOK_ENABLED", "MEET_INITIAL_WEBHOOK_URL", "MEET_WEBHOOK_MAX_RETRIES",
+      "MEET_WEBHOOK_TIMEOUT_MS",
   };
   return keys;
 }

@@ -37,7 +37,8 @@ struct ServiceOptions {
   std::string subbucket = "openvidu-meet";  // MEET_S3_SUBBUCKET: key prefix inside the bucket
 
   // Every known key as configured (file merged with the environment), for the modules that parse
-  // their own options: livekit/ (LIVEKIT_*) and lksim/ (MEET_EMBEDDED_LIVEKIT_PORT, ...).
+  // their own options: livekit/ (LIVEKIT_*), lksim/ (MEET_EMBEDDED_LIVEKIT_PORT, ...) and
+  // notify/ (MEET_INITIAL_WEBHOOK_*, MEET_WEBHOOK_*).
   std::map<std::string, std::string> raw;
 };
 
