@@ -41,23 +41,26 @@ class OneShot : public std::enable_shared_from_this<OneShot> {
   }
 
   Task<void> Wait() {
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [self = shared_from_this()](auto handler) {
-          // The awaitable's handler is move-only; std::function needs a copyable callable.
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto resume = [h] {
-            auto ex = asio::get_associated_executor(*h);
-            asio::post(ex, [h] { (*h)(); });
-          };
-          std::unique_lock lock(self->mu_);
-          if (self->set_) {
-            lock.unlock();
-            resume();
-            return;
-          }
-          self->waiter_ = std::move(resume);
-        },
-        asio::use_awaitable);
+    auto initiation = [self = shared_from_this()](auto handler) {
+      // The awaitable's handler is move-only; std::function needs a copyable callable.
+      auto h = std::make_shared<decltype(handler)>(std::move(handler));
+      auto resume = [h] {
+        auto ex = asio::get_associated_executor(*h);
+        asio::post(ex, [h] { (*h)(); });
+      };
+      std::unique_lock lock(self->mu_);
+      if (self->set_) {
+        lock.unlock();
+        resume();
+        return;
+      }
+      self->waiter_ = std::move(resume);
+    };
+    // The awaitable is built in a named local: g++ 12 destroys a lambda temporary that is part
+    // of a co_await expression twice (fixed in g++ 13), which here released `self` once too often.
+    auto wait = asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation),
+                                                                            asio::use_awaitable);
+    co_await std::move(wait);
   }
 
  private:

@@ -6,7 +6,11 @@
 //
 // Delivery: at most once per subscriber, in publish order per publisher. In-process, handlers run
 // synchronously inside Publish on the publisher's thread; they must be quick and must not block
-// (set a OneShot, post work). A handler is never called after its Subscription is destroyed.
+// (set a OneShot, post work). A handler is never called after its Subscription is destroyed:
+// destroying a Subscription waits for a call of its handler in progress on another thread. A
+// handler may destroy its own or other Subscriptions, subscribe, and deliver events itself. A
+// handler that throws is logged and skipped; the other subscribers still get the event. A
+// Subscription may outlive its bus.
 // Errors: Publish fails with kUnavailable when the bus (Redis) cannot be reached.
 // Thread safety: all methods may be called concurrently from any thread.
 
