@@ -298,7 +298,16 @@ int RunServe(const config::ServiceOptions& options) {
                                 {"in_flight", server.in_flight()}});
     asio::co_spawn(
         ioc,
-        [&]() -> Task<void> {
+        [&, sig]() -> Task<void> {
+          // SIGTERM with the embedded LiveKit finishes its recordings first (their files are
+          // completed and their records settle while the server still takes the webhooks);
+          // SIGINT aborts them. An external LiveKit's recordings keep running either way.
+          if (sim && sig == SIGTERM) {
+            Status s = co_await lifecycle.StopAllEgresses(Millis(options.drain_seconds * 1000));
+            if (!s.ok()) {
+              log::Warn("recordings not stopped before shutdown", {{"error", s.ToString()}});
+            }
+          }
           co_await server.Drain(Millis(options.drain_seconds * 1000));
           co_await jobs.Stop();
           if (sim) {

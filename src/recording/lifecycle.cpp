@@ -535,6 +535,14 @@ Task<Status> RecordingLifecycle::ReleaseIfNoEgress(std::string room_id,
 }
 
 Task<Status> RecordingLifecycle::StopRoomEgresses(std::string room_id) {
+  co_return co_await StopEgresses(std::move(room_id), o_.stop_wait);
+}
+
+Task<Status> RecordingLifecycle::StopAllEgresses(Millis wait) {
+  co_return co_await StopEgresses(std::nullopt, wait);
+}
+
+Task<Status> RecordingLifecycle::StopEgresses(std::optional<std::string> room_id, Millis wait) {
   ListEgressFilter filter;
   filter.room_name = room_id;
   filter.active = true;
@@ -543,7 +551,7 @@ Task<Status> RecordingLifecycle::StopRoomEgresses(std::string room_id) {
     if (egresses.status().code() == StatusCode::kNotFound) {
       co_return Status::Ok();
     }
-    co_return Unexpected("getting in-progress egress for room '" + room_id + "'");
+    co_return Unexpected("getting in-progress egress for room '" + room_id.value_or("*") + "'");
   }
   int in_progress = 0;
   for (const auto& e : *egresses) {
@@ -557,7 +565,7 @@ Task<Status> RecordingLifecycle::StopRoomEgresses(std::string room_id) {
     }
   }
   // Wait for the egresses to finish, so records are not deleted under a file still being written.
-  const MonoTime deadline = d_.clock->Monotonic() + o_.stop_wait;
+  const MonoTime deadline = d_.clock->Monotonic() + wait;
   while (in_progress > 0 && d_.clock->Monotonic() < deadline) {
     co_await SleepFor(*d_.timers, o_.stop_poll);
     auto again = co_await d_.livekit->ListEgress(filter);
@@ -570,8 +578,7 @@ Task<Status> RecordingLifecycle::StopRoomEgresses(std::string room_id) {
     }
   }
   if (in_progress > 0) {
-    log::Warn("room egresses still finishing; deleting their records anyway",
-              {{"roomId", room_id}, {"egresses", in_progress}});
+    log::Warn("egresses still finishing", {{"roomId", room_id.value_or("*")}, {"egresses", in_progress}});
   }
   co_return Status::Ok();
 }

@@ -106,6 +106,10 @@ class RecordingLifecycle {
   // and waits (up to options.stop_wait) until LiveKit reports them finished.
   Task<Status> StopRoomEgresses(std::string room_id);
 
+  // Shutdown of the embedded LiveKit: stops every in-progress recording egress and waits up to
+  // `wait` until they have finished (their webhooks settle the records `complete`).
+  Task<Status> StopAllEgresses(Millis wait);
+
   // Settles a stored record with a terminal status written by the service (stale job,
   // reconciliation); no-op when the state machine refuses it.
   Task<Status> MarkFinished(std::string recording_id, RecordingStatus status, std::string error);
@@ -126,6 +130,7 @@ class RecordingLifecycle {
   struct StartAttempt;
 
  private:
+  Task<Status> StopEgresses(std::optional<std::string> room_id, Millis wait);
   Task<void> HandleLateOrTimedOut(std::shared_ptr<StartAttempt> attempt);
   Task<Status> FailAndStop(std::string room_id, EgressInfo egress, std::string reason);
   Task<Result<std::optional<RecordingInfo>>> Store(RecordingInfo incoming, bool* created);
