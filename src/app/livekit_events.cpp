@@ -35,7 +35,8 @@ Task<void> LiveKitEvents::Handle(recording::WebhookEvent event) {
       webhooks_.Enqueue(recording::AppEvent::kMeetingEnded, room_id,
                         rooms::RoomToApiJson(**room, base_url_()));
     }
-    const int64_t finished_ms = event.created_at_s > 0 ? event.created_at_s * 1000 : 0;
+    // Webhook times are whole seconds: count the whole second the room finished in.
+    const int64_t finished_ms = event.created_at_s > 0 ? event.created_at_s * 1000 + 999 : 0;
     Status s = co_await lifecycle_.ReleaseIfNoEgress(
         room_id, finished_ms > 0 ? std::optional<int64_t>(finished_ms) : std::nullopt);
     if (!s.ok()) {
