@@ -12,8 +12,12 @@
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace mr {
 namespace {
@@ -29,6 +33,11 @@ using Clock = std::chrono::steady_clock;
 struct Outcome {
   Status status;
   HttpClientResponse response;
+  // The exchange ended cleanly and the connection may serve another request.
+  bool reusable = false;
+  // The request failed on a reused connection in a way that shows the server closed it before
+  // it could have seen the request (see the header); it may be sent again on a new connection.
+  bool stale_connection = false;
 };
 
 Outcome Failure(StatusCode code, std::string message) {
@@ -69,22 +78,158 @@ bool IsIpLiteral(const std::string& host) {
   return !ec;
 }
 
+// One connection to a server. Every operation on it runs on its strand (the streams' executor);
+// while it is idle in the pool nothing runs on it at all, so closing it from another thread is
+// safe: the only handlers that may still be queued for it are beast's cancelled or stale timeout
+// waits, which see the cancellation or their stale tick and return without touching the socket.
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;                   // http
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;  // https
+
+  beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  void Close() {
+    error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
+  }
+};
+
+using ConnectionPtr = std::shared_ptr<Connection>;
+
 }  // namespace
 
 struct BeastHttpClient::Impl {
   Impl(asio::any_io_executor ex, BeastHttpClientOptions o)
       : executor(std::move(ex)), options(std::move(o)), tls(ssl::context::tls_client) {}
 
+  struct IdleConnection {
+    ConnectionPtr connection;
+    Clock::time_point since;  // When it was returned.
+  };
+
+  // An idle connection of `key` no older than idle_timeout, or nullptr. Closes the expired ones.
+  ConnectionPtr Checkout(const std::string& key) {
+    if (options.max_idle_per_host == 0) {
+      return nullptr;
+    }
+    const auto now = Clock::now();
+    ConnectionPtr found;
+    std::vector<ConnectionPtr> expired;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = idle.find(key);
+      if (it == idle.end()) {
+        return nullptr;
+      }
+      // Newest at the back: it is the least likely to have been closed by the server, and if it
+      // has expired, so have all the older ones.
+      std::deque<IdleConnection>& list = it->second;
+      if (now - list.back().since < options.idle_timeout) {
+        found = std::move(list.back().connection);
+        list.pop_back();
+      } else {
+        for (IdleConnection& c : list) {
+          expired.push_back(std::move(c.connection));
+        }
+        list.clear();
+      }
+      if (list.empty()) {
+        idle.erase(it);
+      }
+    }
+    for (const ConnectionPtr& c : expired) {
+      c->Close();
+    }
+    return found;
+  }
+
+  // Puts `connection` back into the pool of `key` (or closes it when the pool is full or the
+  // client is gone), and closes every expired idle connection of any host.
+  // REQUIRES: the connection has no operation in progress.
+  void Return(const std::string& key, ConnectionPtr connection) {
+    const auto now = Clock::now();
+    std::vector<ConnectionPtr> to_close;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto it = idle.begin(); it != idle.end();) {
+        std::deque<IdleConnection>& list = it->second;
+        while (!list.empty() && now - list.front().since >= options.idle_timeout) {
+          to_close.push_back(std::move(list.front().connection));
+          list.pop_front();
+        }
+        it = list.empty() ? idle.erase(it) : std::next(it);
+      }
+      if (closed || options.max_idle_per_host == 0) {
+        to_close.push_back(std::move(connection));
+      } else {
+        std::deque<IdleConnection>& list = idle[key];
+        if (list.size() >= options.max_idle_per_host) {
+          to_close.push_back(std::move(list.front().connection));
+          list.pop_front();
+        }
+        list.push_back(IdleConnection{std::move(connection), now});
+      }
+    }
+    for (const ConnectionPtr& c : to_close) {
+      c->Close();
+    }
+  }
+
+  // Closes every idle connection; later returns close theirs. Called by ~BeastHttpClient.
+  void CloseAll() {
+    std::unordered_map<std::string, std::deque<IdleConnection>> all;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      closed = true;
+      all.swap(idle);
+    }
+    for (auto& [key, list] : all) {
+      for (IdleConnection& c : list) {
+        c.connection->Close();
+      }
+    }
+  }
+
+  size_t IdleCount() {
+    std::lock_guard<std::mutex> lock(mu);
+    size_t n = 0;
+    for (const auto& [key, list] : idle) {
+      n += list.size();
+    }
+    return n;
+  }
+
   asio::any_io_executor executor;
   const BeastHttpClientOptions options;
   ssl::context tls;  // Only read after construction; OpenSSL's SSL_CTX is safe to share.
+
+  // The pool. Requests on different strands check out and return connections concurrently; the
+  // lock is held only to move pointers, never across I/O or a close.
+  std::mutex mu;
+  // Idle connections per PoolKey, oldest first. guarded by mu.
+  std::unordered_map<std::string, std::deque<IdleConnection>> idle;
+  bool closed = false;  // The client was destroyed. guarded by mu.
 };
 
 namespace {
 
+std::string PoolKey(const ParsedUrl& url) {
+  return (url.https ? "https://[" : "http://[") + url.host + "]:" + std::to_string(url.port);
+}
+
+bool IsStaleConnectionError(const error_code& ec) {
+  return ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::connection_reset || ec == asio::error::connection_aborted ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
+
+// Writes the request and reads the response on an open connection. `reused`: the connection came
+// from the pool, so a failure that shows it was already closed is marked stale_connection.
 template <typename Stream>
 Task<Outcome> Exchange(Stream& stream, beast::tcp_stream& lowest, Clock::time_point deadline,
-                       const HttpClientRequest& req, const ParsedUrl& url, size_t max_body) {
+                       const HttpClientRequest& req, const ParsedUrl& url, size_t max_body,
+                       bool keep_alive, bool reused) {
   bhttp::request<bhttp::string_body> msg;
   msg.version(11);
   msg.method_string(req.method);
@@ -106,7 +251,7 @@ Task<Outcome> Exchange(Stream& stream, beast::tcp_stream& lowest, Clock::time_po
     }
     msg.insert(name, value);
   }
-  msg.keep_alive(false);
+  msg.keep_alive(keep_alive);
   msg.body() = req.body;
   msg.prepare_payload();
 
@@ -114,7 +259,10 @@ Task<Outcome> Exchange(Stream& stream, beast::tcp_stream& lowest, Clock::time_po
   lowest.expires_at(deadline);
   co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    co_return NetFailure(ec, "sending the request failed");
+    Outcome out = NetFailure(ec, "sending the request failed");
+    // Whatever the server got of a request it closed on, it cannot have answered it.
+    out.stale_connection = reused && IsStaleConnectionError(ec);
+    co_return out;
   }
   beast::flat_buffer buf;
   bhttp::response_parser<bhttp::string_body> parser;
@@ -125,7 +273,10 @@ Task<Outcome> Exchange(Stream& stream, beast::tcp_stream& lowest, Clock::time_po
   lowest.expires_at(deadline);
   co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    co_return NetFailure(ec, "reading the response failed");
+    Outcome out = NetFailure(ec, "reading the response failed");
+    out.stale_connection =
+        reused && !parser.got_some() && buf.size() == 0 && IsStaleConnectionError(ec);
+    co_return out;
   }
   Outcome out;
   const auto& res = parser.get();
@@ -133,14 +284,42 @@ Task<Outcome> Exchange(Stream& stream, beast::tcp_stream& lowest, Clock::time_po
   for (const auto& field : res) {
     out.response.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
   }
+  // Reusable only when the next response would start exactly at the next byte: HTTP/1.1 without
+  // "Connection: close", a body delimited by length or chunking (not by EOF), nothing extra read.
+  out.reusable = keep_alive && res.version() == 11 && res.keep_alive() && parser.is_done() &&
+                 !parser.need_eof() && buf.size() == 0;
   out.response.body = std::move(parser.get().body());
   co_return out;
 }
 
-Task<Outcome> DoSend(std::shared_ptr<BeastHttpClient::Impl> impl, HttpClientRequest req,
-                     ParsedUrl url) {
+// Runs one request on `connection` (on its strand) and then pools or closes the connection.
+Task<Outcome> RunOn(std::shared_ptr<BeastHttpClient::Impl> impl, ConnectionPtr connection,
+                    std::shared_ptr<const HttpClientRequest> req, ParsedUrl url,
+                    Clock::time_point deadline, std::string key, bool reused) {
+  const bool keep_alive = impl->options.max_idle_per_host > 0;
+  Outcome out;
+  if (connection->tls) {
+    out = co_await Exchange(*connection->tls, connection->Lowest(), deadline, *req, url,
+                            impl->options.max_response_bytes, keep_alive, reused);
+  } else {
+    out = co_await Exchange(*connection->plain, connection->Lowest(), deadline, *req, url,
+                            impl->options.max_response_bytes, keep_alive, reused);
+  }
+  if (out.reusable) {
+    impl->Return(key, std::move(connection));
+  } else {
+    // An error, a timeout or a server that does not keep the connection: it is never reused.
+    connection->Close();
+  }
+  co_return out;
+}
+
+// Opens a new connection (resolve, connect, TLS handshake) on its own strand, which must be the
+// executor this coroutine runs on, and runs the request on it.
+Task<Outcome> ConnectAndRun(std::shared_ptr<BeastHttpClient::Impl> impl,
+                            std::shared_ptr<const HttpClientRequest> req, ParsedUrl url,
+                            Clock::time_point deadline, std::string key) {
   auto ex = co_await asio::this_coro::executor;
-  const auto deadline = Clock::now() + req.timeout;
 
   // The resolver has no deadline of its own: a timer on this strand cancels it. `done` keeps a
   // timer that fires as the resolve completes from acting afterwards.
@@ -171,48 +350,45 @@ Task<Outcome> DoSend(std::shared_ptr<BeastHttpClient::Impl> impl, HttpClientRequ
   }
 
   const std::string where = url.host + ":" + std::to_string(url.port);
-  beast::tcp_stream tcp_stream(ex);
-  tcp_stream.expires_at(deadline);
-  co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  auto connection = std::make_shared<Connection>();
+  if (url.https) {
+    connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, impl->tls);
+  } else {
+    connection->plain = std::make_unique<beast::tcp_stream>(ex);
+  }
+  beast::tcp_stream& lowest = connection->Lowest();
+  lowest.expires_at(deadline);
+  co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     co_return NetFailure(ec, "connecting to " + where);
   }
-  tcp_stream.socket().set_option(tcp::no_delay(true), ec);
+  lowest.socket().set_option(tcp::no_delay(true), ec);
 
-  Outcome out;
-  if (!url.https) {
-    out = co_await Exchange(tcp_stream, tcp_stream, deadline, req, url,
-                            impl->options.max_response_bytes);
-    error_code ignored;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    tcp_stream.close();
-    co_return out;
-  }
-
-  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), impl->tls);
-  if (!IsIpLiteral(url.host)) {
-    // SNI: name-based virtual hosts (and most CDNs) need it to pick the certificate.
-    if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), url.host.c_str())) {
-      co_return Failure(StatusCode::kInvalidArgument, "cannot use host name for TLS SNI");
+  if (url.https) {
+    auto& tls_stream = *connection->tls;
+    if (!IsIpLiteral(url.host)) {
+      // SNI: name-based virtual hosts (and most CDNs) need it to pick the certificate.
+      if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), url.host.c_str())) {
+        connection->Close();
+        co_return Failure(StatusCode::kInvalidArgument, "cannot use host name for TLS SNI");
+      }
+    }
+    if (impl->options.verify_peer) {
+      tls_stream.set_verify_mode(ssl::verify_peer);
+      tls_stream.set_verify_callback(ssl::host_name_verification(url.host));
+    } else {
+      tls_stream.set_verify_mode(ssl::verify_none);
+    }
+    lowest.expires_at(deadline);
+    co_await tls_stream.async_handshake(ssl::stream_base::client,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      connection->Close();
+      co_return NetFailure(ec, "TLS handshake with " + where);
     }
   }
-  if (impl->options.verify_peer) {
-    tls_stream.set_verify_mode(ssl::verify_peer);
-    tls_stream.set_verify_callback(ssl::host_name_verification(url.host));
-  } else {
-    tls_stream.set_verify_mode(ssl::verify_none);
-  }
-  beast::get_lowest_layer(tls_stream).expires_at(deadline);
-  co_await tls_stream.async_handshake(ssl::stream_base::client,
-                                      asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return NetFailure(ec, "TLS handshake with " + where);
-  }
-  out = co_await Exchange(tls_stream, beast::get_lowest_layer(tls_stream), deadline, req, url,
-                          impl->options.max_response_bytes);
-  error_code ignored;
-  beast::get_lowest_layer(tls_stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(tls_stream).close();
+  Outcome out = co_await RunOn(impl, std::move(connection), std::move(req), std::move(url),
+                               deadline, std::move(key), /*reused=*/false);
   co_return out;
 }
 
@@ -327,7 +503,12 @@ BeastHttpClient::BeastHttpClient(asio::any_io_executor executor, BeastHttpClient
   }
 }
 
-BeastHttpClient::~BeastHttpClient() = default;
+BeastHttpClient::~BeastHttpClient() {
+  // Requests still in flight hold `impl_` and close their connections when they end.
+  impl_->CloseAll();
+}
+
+size_t BeastHttpClient::IdleConnectionsForTest() const { return impl_->IdleCount(); }
 
 Task<Result<HttpClientResponse>> BeastHttpClient::Send(HttpClientRequest request) {
   Result<ParsedUrl> url = ParseHttpUrl(request.url);
@@ -343,11 +524,33 @@ Task<Result<HttpClientResponse>> BeastHttpClient::Send(HttpClientRequest request
       co_return InvalidArgumentError("invalid HTTP header '" + name + "'");
     }
   }
-  // A strand per request: the resolve timer and the operations it cancels never run at once,
-  // whatever thread awaits Send.
+  const auto deadline = Clock::now() + request.timeout;
+  const std::string key = PoolKey(*url);
+  // Shared with the coroutines below rather than referenced: they run on other strands.
+  auto req = std::make_shared<const HttpClientRequest>(std::move(request));
+
+  Outcome out;
+  if (ConnectionPtr pooled = impl_->Checkout(key)) {
+    // The exchange runs on the connection's own strand, where all its operations (and beast's
+    // timeout handlers for them) run, whichever request had it before.
+    auto ex = pooled->Lowest().get_executor();
+    auto op = asio::co_spawn(ex, RunOn(impl_, std::move(pooled), req, *url, deadline, key, true),
+                             asio::use_awaitable);
+    out = co_await std::move(op);
+    if (!out.stale_connection) {
+      if (!out.status.ok()) {
+        co_return out.status;
+      }
+      co_return std::move(out.response);
+    }
+    // The server had closed the pooled connection: once more on a new one (see the header).
+  }
+  // A strand per new connection: the resolve timer and the operations it cancels never run at
+  // once, whatever thread awaits Send, and the connection keeps the strand if it is pooled.
   auto strand = asio::make_strand(impl_->executor);
-  Outcome out = co_await asio::co_spawn(strand, DoSend(impl_, std::move(request), std::move(*url)),
-                                        asio::use_awaitable);
+  auto op = asio::co_spawn(strand, ConnectAndRun(impl_, req, std::move(*url), deadline, key),
+                           asio::use_awaitable);
+  out = co_await std::move(op);
   if (!out.status.ok()) {
     co_return out.status;
   }
