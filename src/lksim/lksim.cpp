@@ -1,10 +1,12 @@
 #include "lksim/lksim.hpp"
 
 #include <algorithm>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "common/beast_http_client.hpp"
@@ -38,6 +40,7 @@ struct Faults {
   bool egress_never_active = false;
   int64_t egress_fail_after_ms = 0;
   bool egress_stop_updates = false;
+  int64_t start_reply_delay_ms = 0;
   std::vector<Reject> reject_next;
 
   Json ToJson() const {
@@ -49,6 +52,7 @@ struct Faults {
                 {"egress_never_active", egress_never_active},
                 {"egress_fail_after_ms", egress_fail_after_ms},
                 {"egress_stop_updates", egress_stop_updates},
+                {"start_reply_delay_ms", start_reply_delay_ms},
                 {"reject_next", rejects}};
   }
 };
@@ -192,6 +196,7 @@ namespace {
 using SyncHandler = std::function<http::Response(LkSim::Impl&, const http::Request&)>;
 Task<http::Response> RunSync(std::weak_ptr<LkSim::Impl> w, SyncHandler f, http::Request& req);
 Task<http::Response> Dispatch(std::weak_ptr<LkSim::Impl> w, http::Request& req);
+Task<http::Response> RunTwirp(std::weak_ptr<LkSim::Impl> w, http::Request& req);
 }  // namespace
 
 struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
@@ -936,7 +941,9 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     return std::move(*verified);
   }
 
-  http::Response HandleTwirp(const http::Request& req) {
+  // `reply_delay_ms` (optional) receives how long the reply must be held back (fault
+  // start_reply_delay_ms); the call itself has already taken effect.
+  http::Response HandleTwirp(const http::Request& req, int64_t* reply_delay_ms = nullptr) {
     const std::string path = CollapseSlashes(req.path);
     if (path == "/" && (req.method == "GET" || req.method == "HEAD")) {
       return PlainText(200, "OK");
@@ -1002,6 +1009,9 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (reply_delay_ms != nullptr && method == "StartRoomCompositeEgress") {
+        *reply_delay_ms = faults_.start_reply_delay_ms;
+      }
       auto& rj = faults_.reject_next;
       auto rit =
           std::find_if(rj.begin(), rj.end(), [&](const Reject& r) { return r.method == method; });
@@ -1120,6 +1130,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
         f.egress_fail_after_ms = v.get<int64_t>();
       } else if (k == "egress_stop_updates" && v.is_boolean()) {
         f.egress_stop_updates = v.get<bool>();
+      } else if (k == "start_reply_delay_ms" && v.is_number_integer()) {
+        f.start_reply_delay_ms = v.get<int64_t>();
       } else if (k == "reject_next" && v.is_object()) {
         auto method = GetString(v, "method");
         auto code = GetString(v, "code");
@@ -1163,7 +1175,7 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
                 wrap([](Impl& s, const http::Request& r) { return s.SimSetFaults(r); }));
     router_.Add("DELETE", "/sim/faults",
                 wrap([](Impl& s, const http::Request&) { return s.SimFaults(true); }));
-    router_.SetFallback(wrap([](Impl& s, const http::Request& r) { return s.HandleTwirp(r); }));
+    router_.SetFallback([w](http::Request& req) { return RunTwirp(w, req); });
   }
 
   // Ends everything owned; the encoders are destroyed outside the lock (their destructors may
@@ -1190,6 +1202,11 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
           r.close_timer->cancel();
         }
       }
+      // Held-back replies are sent at once.
+      for (auto& t : reply_timers_) {
+        t->cancel();
+      }
+      reply_timers_.clear();
     }
     encoders.clear();
     notifier_->Stop();
@@ -1208,6 +1225,7 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
   std::map<std::string, Egress> egresses_;   // guarded by mu_; by id, ended ones kept.
   std::map<std::string, Json> data_;         // guarded by mu_; SendData packets by room name.
   Faults faults_;                            // guarded by mu_
+  std::set<Timer> reply_timers_;             // guarded by mu_; replies held back by a fault.
   bool stopped_ = false;                     // guarded by mu_
 };
 
@@ -1220,6 +1238,40 @@ Task<http::Response> RunSync(std::weak_ptr<LkSim::Impl> w, SyncHandler f, http::
     co_return PlainText(503, "shutting down");
   }
   co_return f(*self, req);
+}
+
+// A Twirp call; with the start_reply_delay_ms fault, the reply of StartRoomCompositeEgress waits
+// on a timer of the io_context (the egress meanwhile proceeds, webhooks included). The Impl is
+// not held during the wait; Shutdown cancels the timer, which sends the reply at once.
+Task<http::Response> RunTwirp(std::weak_ptr<LkSim::Impl> w, http::Request& req) {
+  int64_t delay_ms = 0;
+  http::Response res;
+  Timer timer;
+  {
+    auto self = w.lock();
+    if (!self) {
+      co_return PlainText(503, "shutting down");
+    }
+    res = self->HandleTwirp(req, &delay_ms);
+    if (delay_ms > 0) {
+      timer = std::make_shared<asio::steady_timer>(self->ioc_, std::chrono::milliseconds(delay_ms));
+      std::lock_guard<std::mutex> lock(self->mu_);
+      if (self->stopped_) {
+        timer.reset();
+      } else {
+        self->reply_timers_.insert(timer);
+      }
+    }
+  }
+  if (timer) {
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (auto self = w.lock()) {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->reply_timers_.erase(timer);
+    }
+  }
+  co_return res;
 }
 
 Task<http::Response> Dispatch(std::weak_ptr<LkSim::Impl> w, http::Request& req) {

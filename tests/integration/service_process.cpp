@@ -137,6 +137,36 @@ int ServiceProcess::Stop() {
 
 std::string ServiceProcess::Log() const { return ReadAll(log_path_); }
 
+void ServiceProcess::Kill() {
+  if (pid_ <= 0) {
+    return;
+  }
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+uint16_t ServiceProcess::EmbeddedLiveKitPort() const {
+  const std::string marker = "\"embedded LiveKit listening\"";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (true) {
+    const std::string log = Log();
+    size_t at = log.find(marker);
+    if (at != std::string::npos) {
+      const size_t line_end = log.find('\n', at);
+      const size_t key = log.find("\"port\":", at);
+      if (key != std::string::npos && (line_end == std::string::npos || key < line_end)) {
+        return static_cast<uint16_t>(std::stoi(log.substr(key + 7)));
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("no \"embedded LiveKit listening\" line in the log:\n" + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 CommandResult RunBinary(std::map<std::string, std::string> env, std::vector<std::string> args) {
   auto log = std::filesystem::temp_directory_path() /
              ("mr-itest-cmd-" + std::to_string(::getpid()) + ".log");

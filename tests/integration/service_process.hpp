@@ -31,10 +31,19 @@ class ServiceProcess {
   pid_t pid() const { return pid_; }
   // Sends SIGTERM and waits for the exit; returns the exit status (or -signal).
   int Stop();
+  // Sends SIGKILL and reaps the process (a crash: no drain, no snapshot).
+  void Kill();
+  // The port of the embedded LiveKit (lksim) of `serve`, read from the log line "embedded LiveKit
+  // listening" (waits up to 10 s for it); throws if it never appears.
+  uint16_t EmbeddedLiveKitPort() const;
   std::string Log() const;
 
   TestHttpResponse Get(const std::string& target, HeaderList headers = {}) const {
     return TestHttpRequest(port_, "GET", target, std::move(headers));
+  }
+  TestHttpResponse Request(const std::string& method, const std::string& target,
+                           HeaderList headers = {}, std::string body = {}) const {
+    return TestHttpRequest(port_, method, target, std::move(headers), std::move(body));
   }
 
  private:

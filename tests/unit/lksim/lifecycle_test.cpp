@@ -1,6 +1,9 @@
 // Rooms, simulated participants and the egress lifecycle with the NullEncoder (spec §3.3, §5),
 // plus fault injection.
 
+#include <atomic>
+#include <optional>
+
 #include "lksim_test_support.hpp"
 
 namespace mr::lksim::test {
@@ -175,6 +178,53 @@ TEST_F(LifecycleTest, RejectNextIsOneShot) {
   EXPECT_EQ(r.body,
             R"({"code":"unavailable","msg":"twirp error unknown: no response from servers"})");
   StartEgress("room1");
+}
+
+TEST_F(LifecycleTest, StartReplyDelayHoldsTheReplyWhileTheEgressProceeds) {
+  ASSERT_EQ(Join("room1", "alice").status, 201);
+  auto set = SetFaults(Json{{"start_reply_delay_ms", 1000}});
+  ASSERT_EQ(set.status, 200);
+  EXPECT_EQ(Json::parse(set.body)["start_reply_delay_ms"], 1000);
+  EXPECT_EQ(Json::parse(TestHttpRequest(sim_->port(), "GET", "/sim/faults").body)
+                ["start_reply_delay_ms"],
+            1000);
+  EXPECT_EQ(SetFaults(Json{{"start_reply_delay_ms", "400"}}).status, 400);
+
+  // The ACTIVE webhook reaches the receiver while the reply is held back.
+  std::atomic<bool> stop{false};
+  std::optional<std::chrono::steady_clock::time_point> active_at;
+  std::thread watcher([&] {
+    while (!stop.load()) {
+      for (const auto& d : receiver_->Events("egress_updated")) {
+        if (d.json["egressInfo"].value("status", "") == "EGRESS_ACTIVE") {
+          active_at = std::chrono::steady_clock::now();
+          return;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  Json reply = StartEgress("room1");
+  const auto replied_at = std::chrono::steady_clock::now();
+  stop = true;
+  watcher.join();
+  EXPECT_GE(replied_at - t0, std::chrono::milliseconds(1000));
+  EXPECT_EQ(reply["status"], "EGRESS_STARTING");  // The state when the call was made.
+  ASSERT_TRUE(active_at.has_value()) << "no ACTIVE webhook before the reply";
+  EXPECT_LT(*active_at, replied_at);
+  const std::string id = reply["egress_id"];
+  EXPECT_EQ(EgressStatus(id), "EGRESS_ACTIVE");
+  EXPECT_EQ(receiver_->Events("egress_started", id).size(), 1u);
+
+  // Other methods are not delayed; clearing the faults ends the delay.
+  const auto t1 = std::chrono::steady_clock::now();
+  EgressStatus(id);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(800));
+  ASSERT_EQ(TestHttpRequest(sim_->port(), "DELETE", "/sim/faults").status, 200);
+  const auto t2 = std::chrono::steady_clock::now();
+  StartEgress("room1", "other");
+  EXPECT_LT(std::chrono::steady_clock::now() - t2, std::chrono::milliseconds(800));
 }
 
 class LimitTest : public SimFixture {
