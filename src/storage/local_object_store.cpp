@@ -322,9 +322,18 @@ LocalObjectStore::LocalObjectStore(std::filesystem::path root, LocalObjectStoreO
   ::close(fd);
   ::unlinkat(tmp_fd_, probe.c_str(), 0);
   RemoveStaleTempFiles();
+  if (options_.blocking_threads > 0) {
+    pool_ = std::make_unique<asio::thread_pool>(options_.blocking_threads);
+  }
 }
 
 LocalObjectStore::~LocalObjectStore() {
+  // join() without stop() lets the calls already queued run to the end (thread_pool's own
+  // destructor would stop first and drop them, leaving temporary files and half-done deletes);
+  // they use the descriptors closed below.
+  if (pool_ != nullptr) {
+    pool_->join();
+  }
   ::close(tmp_fd_);
   ::close(root_fd_);
 }
@@ -475,8 +484,28 @@ Status LocalObjectStore::PutSync(const std::string& key, const std::string& body
   return UnavailableError(what + ": parent folders kept disappearing (concurrent deletes)");
 }
 
+Task<Status> LocalObjectStore::OnBlockingPool(Task<Status> task) {
+  if (pool_ == nullptr) {
+    co_return co_await std::move(task);
+  }
+  // co_spawn's completion is dispatched to the executor associated with use_awaitable's handler,
+  // which is the executor of the calling coroutine (its io_context or strand), and it keeps work
+  // counted on that executor meanwhile, so a caller's io_context.run() does not return while
+  // the call is on the pool. The awaitable is built in a named local: g++ 12 mishandles some
+  // temporaries inside a co_await expression.
+  Task<Status> on_pool =
+      asio::co_spawn(pool_->get_executor(), std::move(task), asio::use_awaitable);
+  co_return co_await std::move(on_pool);
+}
+
 Task<Status> LocalObjectStore::Put(std::string key, std::string body) {
-  co_return PutSync(key, body);
+  // The arguments are moved into the frame of the coroutine that runs on the pool, which owns
+  // them until PutSync returns (a captureless lambda: nothing refers to the lambda object).
+  auto blocking = [](LocalObjectStore* self, std::string k, std::string b) -> Task<Status> {
+    co_return self->PutSync(k, b);
+  };
+  Task<Status> task = blocking(this, std::move(key), std::move(body));
+  co_return co_await OnBlockingPool(std::move(task));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -693,7 +722,11 @@ Status LocalObjectStore::DeleteManySync(const std::vector<std::string>& keys) {
 }
 
 Task<Status> LocalObjectStore::DeleteMany(std::vector<std::string> keys) {
-  co_return DeleteManySync(keys);
+  auto blocking = [](LocalObjectStore* self, std::vector<std::string> k) -> Task<Status> {
+    co_return self->DeleteManySync(k);
+  };
+  Task<Status> task = blocking(this, std::move(keys));
+  co_return co_await OnBlockingPool(std::move(task));
 }
 
 // ---------------------------------------------------------------------------------------------

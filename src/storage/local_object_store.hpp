@@ -21,8 +21,14 @@
 // ENOSPC, EIO and anything else are kUnavailable with the errno text. An I/O error is never
 // reported as kNotFound.
 //
-// Async model: every method is a coroutine that does ordinary blocking syscalls (fast on a local
-// disk) and completes without suspending; the store needs no executor of its own.
+// Async model: Put and DeleteMany wait on the disk (fdatasync of the object, fsync of each folder
+// they change: milliseconds each), so they run their blocking syscalls on a private pool of
+// `blocking_threads` threads: the calling coroutine suspends, its io thread serves other work,
+// and many syncs are in flight at once, which lets the filesystem's journal commit them
+// together. The coroutine then resumes on its own executor (the io_context or strand it was
+// running on), never on a pool thread. Get, Head, List and Open usually hit the page cache and
+// run their syscalls inline on the calling thread, completing without suspending. With
+// blocking_threads = 0 every method runs inline as well, and the store needs no threads at all.
 //
 // Listing: List walks only the folders that can hold matching keys, in S3 byte order (a folder
 // "d" sorts as "d/", so "a-c" comes before "a/b"). A page continues strictly after the last key
@@ -48,7 +54,13 @@
 //
 // Thread safety: every method may be called concurrently from any thread, also from several
 // processes sharing the root. Concurrent Puts of one key never leave a torn object: the last
-// rename wins. The listing cache is guarded by one mutex held only for lookups and inserts.
+// rename wins. The listing cache is guarded by one mutex held only for lookups and inserts; a pool
+// thread shares nothing else with the callers but the store's descriptors (fixed at construction)
+// and the arguments of the call it runs. The store may be destroyed while Puts and deletes are on
+// the pool: its destructor waits for them to finish, and their callers resume (without touching
+// the store) when their executor next runs. REQUIRES: no call starts once destruction began; a
+// process forked from the one that created the store does not use it (the pool's threads do not
+// exist in the child: a Put there would never complete) unless blocking_threads is 0.
 
 #include <cstddef>
 #include <filesystem>
@@ -57,7 +69,10 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "recording/object_store.hpp"
 
@@ -71,23 +86,32 @@ struct LocalObjectStoreOptions {
   // object). When full, the cache is emptied and refills as folders are listed again. 0 disables
   // the cache. The default covers about 125 000 recordings (two folders per recording).
   size_t listing_cache_max_folders = 262144;
+  // Number of threads that run the blocking syscalls of Put and DeleteMany (see "Async model"),
+  // created with the store and joined by its destructor. 16 keeps enough syncs in flight for a
+  // journaling filesystem to commit them in groups; threads idle in the kernel cost no CPU.
+  // 0 runs them inline on the calling thread, blocking it until the disk is done.
+  size_t blocking_threads = 16;
 };
 
 class LocalObjectStore final : public recording::ObjectStore {
  public:
   // Opens (creating it and its parents if missing) the folder `root` and its reserved temporary
   // folder {root}/.mr-tmp/, deletes temporary files left there more than an hour ago by a crashed
-  // Put, and checks that a file can be created. Throws std::runtime_error when the root is
-  // unusable (not a folder, not writable); this is the only exception the store throws.
+  // Put, checks that a file can be created, and starts the blocking pool. Throws
+  // std::runtime_error when the root is unusable (not a folder, not writable); this is the only
+  // exception the store throws.
   explicit LocalObjectStore(std::filesystem::path root, LocalObjectStoreOptions options = {});
+  // Waits for the Puts and deletes queued on or running on the blocking pool, joins its threads,
+  // then closes the root. REQUIRES: no new call starts meanwhile.
   ~LocalObjectStore() override;
 
   LocalObjectStore(const LocalObjectStore&) = delete;
   LocalObjectStore& operator=(const LocalObjectStore&) = delete;
 
   // Writes `body` to a temporary file in {root}/.mr-tmp/, syncs it, creates the parent folders and
-  // renames it into place, then syncs the parent folder. Retries when a concurrent delete removes
-  // a parent folder that just became empty. Errors: kInvalidArgument, kConflict (see above),
+  // renames it into place, then syncs the parent folder; runs on the blocking pool. Retries when a
+  // concurrent delete removes a parent folder that just became empty. Completes (on the caller's
+  // executor) only once the object is durable. Errors: kInvalidArgument, kConflict (see above),
   // kDestination, kUnavailable.
   Task<Status> Put(std::string key, std::string body) override;
 
@@ -104,6 +128,7 @@ class LocalObjectStore final : public recording::ObjectStore {
   // Validates every key first (an invalid key fails the whole call before anything is deleted),
   // then unlinks each object (a missing one is fine) and removes the folders that became empty,
   // up to but not including the root. A folder that a concurrent Put refills is left in place.
+  // Runs on the blocking pool, like Put.
   Task<Status> DeleteMany(std::vector<std::string> keys) override;
 
   // Opens the object, or the inclusive `range` of it, for reading with pread. The reader owns the
@@ -146,6 +171,10 @@ class LocalObjectStore final : public recording::ObjectStore {
                  ListState& state);
   void RemoveStaleTempFiles();
 
+  // Runs `task` on the blocking pool when there is one (else inline) and resumes on the caller's
+  // executor.
+  Task<Status> OnBlockingPool(Task<Status> task);
+
   const std::filesystem::path root_;
   const LocalObjectStoreOptions options_;
   int root_fd_ = -1;  // O_RDONLY|O_DIRECTORY, open for the lifetime of the store.
@@ -154,6 +183,10 @@ class LocalObjectStore final : public recording::ObjectStore {
   mutable std::mutex cache_mu_;
   // Relative folder path ("" or "a/b/") → its sorted listing. Guarded by cache_mu_.
   std::unordered_map<std::string, std::shared_ptr<const DirListing>> cache_;
+
+  // Threads for the blocking calls; null when options_.blocking_threads is 0. Declared last so
+  // that it is destroyed first, but the destructor joins it explicitly before closing anything.
+  std::unique_ptr<asio::thread_pool> pool_;
 };
 
 }  // namespace mr::storage

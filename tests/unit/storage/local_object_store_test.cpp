@@ -202,10 +202,10 @@ TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
   ASSERT_TRUE(Sync(store().Put("locked/k", "v")).ok());
   // Permissions bind only an unprivileged user. As root (CI), the checks run in a child process
   // that drops to `nobody` (65534), against a folder root owns and nobody may only read.
-  auto checks = [this]() -> int {
-    Status put = Sync(store().Put("locked/k2", "v"));
-    Status del = Sync(store().DeleteMany({"locked/k"}));
-    auto get = Sync(store().Get("locked/k"));
+  auto checks = [](LocalObjectStore& store) -> int {
+    Status put = Sync(store.Put("locked/k2", "v"));
+    Status del = Sync(store.DeleteMany({"locked/k"}));
+    auto get = Sync(store.Get("locked/k"));
     return (put.code() == StatusCode::kDestination ? 0 : 1) |
            (del.code() == StatusCode::kDestination ? 0 : 2) |
            (get.status().code() == StatusCode::kDestination ? 0 : 4);
@@ -213,7 +213,7 @@ TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
   if (::geteuid() != 0) {
     fs::permissions(root() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
     fs::permissions(root() / "locked" / "k", fs::perms::none);
-    const int failed = checks();
+    const int failed = checks(store());
     fs::permissions(root() / "locked", fs::perms::owner_all);
     fs::permissions(root() / "locked" / "k", fs::perms::owner_all);
     EXPECT_EQ(failed, 0) << "bit 1: put, 2: delete, 4: get";
@@ -232,7 +232,9 @@ TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
       _exit(100);
     }
-    _exit(checks());
+    // The parent's store is unusable here: its blocking pool's threads do not exist after fork.
+    LocalObjectStore child_store(root(), LocalObjectStoreOptions{.fsync = false});
+    _exit(checks(child_store));
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
