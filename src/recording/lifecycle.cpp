@@ -34,7 +34,7 @@ constexpr const char* kStartTimeoutError = "Recording timed out while starting";
 // after the timeout), the ACTIVE event (which may come before the reply) and the timer all
 // report here; the first decisive report sets the outcome (guarded by mu).
 struct RecordingLifecycle::StartAttempt {
-  enum class Outcome { kPending, kActive, kFailed, kTimedOut };
+  enum class Outcome { kPending, kActive, kFailed, kEnded, kTimedOut };
 
   std::string room_id;
   std::string owner;  // Room lock owner token.
@@ -47,6 +47,8 @@ struct RecordingLifecycle::StartAttempt {
   Status reply_error;                     // Guarded by mu.
   std::optional<RecordingInfo> active;    // Guarded by mu.
   std::vector<RecordingInfo> early;       // ACTIVE records seen before the reply; guarded by mu.
+  std::vector<RecordingInfo> early_ended;  // Ended records seen before the reply; guarded by mu.
+  std::optional<RecordingInfo> ended;       // Guarded by mu.
 
   static std::string EgressOf(const RecordingInfo& r) {
     auto parts = ParseRecordingId(r.recording_id);
@@ -65,6 +67,22 @@ struct RecordingLifecycle::StartAttempt {
     if (EgressOf(record) == reply->egress_id) {
       active = record;
       outcome = Outcome::kActive;
+      done->Set();
+    }
+  }
+
+  void OnEnded(const RecordingInfo& record) {
+    std::lock_guard lock(mu);
+    if (outcome != Outcome::kPending) {
+      return;
+    }
+    if (!reply) {
+      early_ended.push_back(record);
+      return;
+    }
+    if (EgressOf(record) == reply->egress_id) {
+      ended = record;
+      outcome = Outcome::kEnded;
       done->Set();
     }
   }
@@ -103,7 +121,15 @@ struct RecordingLifecycle::StartAttempt {
         active = r;
         outcome = Outcome::kActive;
         done->Set();
-        break;
+        return false;
+      }
+    }
+    for (const auto& r : early_ended) {
+      if (EgressOf(r) == reply->egress_id) {
+        ended = r;
+        outcome = Outcome::kEnded;
+        done->Set();
+        return false;
       }
     }
     return false;
@@ -215,6 +241,12 @@ Task<Result<RecordingInfo>> RecordingLifecycle::Start(std::string room_id) {
       attempt->OnActive(*record);
     }
   });
+  auto ended_subscription = d_.bus->Subscribe(kRecordingEndedEvent, [attempt](const Json& payload) {
+    auto record = RecordingFromJson(payload);
+    if (record.ok() && record->room_id == attempt->room_id) {
+      attempt->OnEnded(*record);
+    }
+  });
   auto timer = d_.timers->After(o_.started_timeout, [attempt] { attempt->OnTimeout(); });
 
   // 5. Ask LiveKit; the reply is handled by the attempt even if it comes after the timeout.
@@ -232,6 +264,7 @@ Task<Result<RecordingInfo>> RecordingLifecycle::Start(std::string room_id) {
   co_await attempt->done->Wait();
   timer->Cancel();
   subscription.reset();
+  ended_subscription.reset();
 
   StartAttempt::Outcome outcome;
   std::optional<RecordingInfo> active;
@@ -259,6 +292,16 @@ Task<Result<RecordingInfo>> RecordingLifecycle::Start(std::string room_id) {
         co_return RoomNotFound(room_id);
       }
       co_return Unexpected("starting Room Composite Egress for room '" + room_id + "'");
+    case StartAttempt::Outcome::kEnded: {
+      // The egress ended before it was ever active (stopped while starting, failed): no
+      // recording was made. Its lock is freed once LiveKit no longer lists it.
+      Status s = co_await ReleaseIfNoEgress(room_id, d_.clock->NowMs(), attempt->owner);
+      if (!s.ok()) {
+        log::Warn("room lock kept after a failed start", {{"roomId", room_id}, {"error", s.ToString()}});
+      }
+      log::Warn("egress ended while starting", {{"roomId", room_id}});
+      co_return Unexpected("starting recording in room '" + room_id + "'");
+    }
     case StartAttempt::Outcome::kTimedOut:
     case StartAttempt::Outcome::kPending:
       break;
@@ -289,7 +332,7 @@ Task<void> RecordingLifecycle::HandleLateOrTimedOut(std::shared_ptr<StartAttempt
     }
     co_return;
   }
-  Status s = co_await FailAndStop(attempt->room_id, *egress, kStartTimeoutError);
+  Status s = co_await FailAndStop(attempt->room_id, attempt->owner, *egress, kStartTimeoutError);
   if (!s.ok()) {
     log::Error("timed-out recording not settled", {{"roomId", attempt->room_id},
                                                    {"egressId", egress->egress_id},
@@ -299,8 +342,8 @@ Task<void> RecordingLifecycle::HandleLateOrTimedOut(std::shared_ptr<StartAttempt
 
 // Marks the recording failed and stops its egress. The room lock stays until the egress has
 // ended (egress_ended or the lock keeper releases it).
-Task<Status> RecordingLifecycle::FailAndStop(std::string room_id, EgressInfo egress,
-                                             std::string reason) {
+Task<Status> RecordingLifecycle::FailAndStop(std::string room_id, std::string owner,
+                                             EgressInfo egress, std::string reason) {
   auto record = RecordingFromEgress(egress, "");
   if (record.ok()) {
     record->status = RecordingStatus::kFailed;
@@ -318,8 +361,9 @@ Task<Status> RecordingLifecycle::FailAndStop(std::string room_id, EgressInfo egr
     co_return stopped.status();
   }
   if (!stopped.ok() || IsEgressFinished(stopped->status)) {
-    // The timed-out start's lock is the room's current lock.
-    co_return co_await ReleaseIfNoEgress(room_id, d_.clock->NowMs());
+    // Only the timed-out start's own lock: the egress's end may already have freed it, and a
+    // newer start may hold the room's lock now.
+    co_return co_await ReleaseIfNoEgress(room_id, d_.clock->NowMs(), owner);
   }
   co_return Status::Ok();
 }
@@ -401,6 +445,9 @@ Task<Result<std::optional<RecordingInfo>>> RecordingLifecycle::Store(RecordingIn
   }
   Status s = co_await d_.catalogue->Save(*next);
   if (!s.ok()) {
+    if (d_.catalogue->RecentlyDeleted(incoming.recording_id)) {
+      co_return std::optional<RecordingInfo>();  // Deleted meanwhile: stays deleted.
+    }
     co_return s;
   }
   *created = !stored->has_value();
@@ -475,6 +522,10 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
       } else if (event == "egress_ended") {
         signal = RecordingSignal(record);
         d_.webhooks->Enqueue(AppEvent::kRecordingEnded, id, json);
+        Status s = co_await d_.bus->Publish(kRecordingEndedEvent, json);
+        if (!s.ok()) {
+          log::Error("recording_ended not published", {{"recordingId", id}, {"error", s.ToString()}});
+        }
       }
     }
     if (signal) {
@@ -492,13 +543,14 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
 }
 
 Task<Status> RecordingLifecycle::ReleaseIfNoEgress(std::string room_id,
-                                                   std::optional<int64_t> created_before_ms) {
+                                                   std::optional<int64_t> created_before_ms,
+                                                   std::optional<std::string> owner) {
   const std::string key = RoomLockKey(room_id);
   auto lock = co_await d_.locks->Get(key);
   if (!lock.ok()) {
     co_return lock.status();
   }
-  if (!lock->has_value()) {
+  if (!lock->has_value() || (owner && (*lock)->owner != *owner)) {
     co_return Status::Ok();
   }
   ListEgressFilter filter;

@@ -60,6 +60,9 @@ struct LifecycleOptions {
 
 // The distributed event published when a recording becomes active (reference §6.4).
 inline constexpr const char* kRecordingActiveEvent = "recording_active";
+// Published when a recording's egress has ended; a start still waiting for that egress to become
+// active fails at once instead of waiting for its timeout.
+inline constexpr const char* kRecordingEndedEvent = "recording_ended";
 
 // `ov_meet_lock:recording_active_{roomId}`.
 std::string RoomLockKey(const std::string& room_id);
@@ -99,8 +102,10 @@ class RecordingLifecycle {
   // A lock may belong to a start still waiting for LiveKit's reply (no egress listed yet), so
   // only a lock created at or before `created_before_ms` is freed (e.g. the end time of the
   // egress whose end triggers the call); without it, only a lock older than the start timeout.
+  // With `owner`, only a lock held by that owner is considered.
   Task<Status> ReleaseIfNoEgress(std::string room_id,
-                                 std::optional<int64_t> created_before_ms = std::nullopt);
+                                 std::optional<int64_t> created_before_ms = std::nullopt,
+                                 std::optional<std::string> owner = std::nullopt);
 
   // Room deletion (reference §3.7 steps 1–2): stops the room's in-progress recording egresses
   // and waits (up to options.stop_wait) until LiveKit reports them finished.
@@ -132,7 +137,8 @@ class RecordingLifecycle {
  private:
   Task<Status> StopEgresses(std::optional<std::string> room_id, Millis wait);
   Task<void> HandleLateOrTimedOut(std::shared_ptr<StartAttempt> attempt);
-  Task<Status> FailAndStop(std::string room_id, EgressInfo egress, std::string reason);
+  Task<Status> FailAndStop(std::string room_id, std::string owner, EgressInfo egress,
+                           std::string reason);
   Task<Result<std::optional<RecordingInfo>>> Store(RecordingInfo incoming, bool* created);
   Task<std::string> RoomNameFor(const std::string& room_id, const std::string& recording_id);
   void Spawn(Task<void> task);

@@ -5,6 +5,10 @@
 
 namespace mr::recording {
 
+Status DeletedError(const std::string& recording_id) {
+  return Status(StatusCode::kConflict, "Recording '" + recording_id + "' was deleted");
+}
+
 IndexEntry IndexEntryFor(const RecordingInfo& r) {
   return IndexEntry{r.recording_id, r.room_id, r.start_date.value_or(0), r.status};
 }
@@ -178,11 +182,24 @@ Task<Status> RecordingCatalogue::Save(RecordingInfo record) {
   if (!parts) {
     co_return InvalidArgumentError("Invalid recordingId format: " + record.recording_id);
   }
-  Status s = co_await store_.Put(layout_.MetadataKey(*parts), RecordingToJson(record).dump());
-  if (s.ok()) {
-    index_.Upsert(IndexEntryFor(record));
-    Journal(record.recording_id);
+  if (RecentlyDeleted(record.recording_id)) {
+    co_return DeletedError(record.recording_id);
   }
+  const std::string key = layout_.MetadataKey(*parts);
+  Status s = co_await store_.Put(key, RecordingToJson(record).dump());
+  if (!s.ok()) {
+    co_return s;
+  }
+  // Delete tombstones an id before removing its objects; a Put that raced past the check above
+  // and landed after the removal is undone here, so a deleted record never comes back.
+  if (RecentlyDeleted(record.recording_id)) {
+    std::vector<std::string> keys;
+    keys.push_back(key);
+    co_await store_.DeleteMany(std::move(keys));
+    co_return DeletedError(record.recording_id);
+  }
+  index_.Upsert(IndexEntryFor(record));
+  Journal(record.recording_id);
   co_return s;
 }
 
@@ -191,7 +208,18 @@ Task<Status> RecordingCatalogue::SaveSecrets(std::string recording_id, AccessSec
   if (!parts) {
     co_return InvalidArgumentError("Invalid recordingId format: " + recording_id);
   }
-  co_return co_await store_.Put(layout_.SecretsKey(*parts), SecretsToJson(secrets).dump());
+  if (RecentlyDeleted(recording_id)) {
+    co_return DeletedError(recording_id);
+  }
+  const std::string key = layout_.SecretsKey(*parts);
+  Status s = co_await store_.Put(key, SecretsToJson(secrets).dump());
+  if (s.ok() && RecentlyDeleted(recording_id)) {
+    std::vector<std::string> keys;
+    keys.push_back(key);
+    co_await store_.DeleteMany(std::move(keys));
+    co_return DeletedError(recording_id);
+  }
+  co_return s;
 }
 
 Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery query) {
@@ -249,6 +277,29 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
     meta_keys.push_back(layout_.MetadataKey(*parts));
     meta_keys.push_back(layout_.SecretsKey(*parts));
   }
+  // Tombstones first: a concurrent Save of one of these ids either sees the tombstone or has
+  // its object removed below or by its own re-check (see Save).
+  std::vector<std::string> added;
+  {
+    std::lock_guard lock(journal_mu_);
+    for (const auto& id : recording_ids) {
+      if (tombstones_.insert(id).second) {
+        tombstone_order_.push_back(id);
+        added.push_back(id);
+      }
+    }
+    while (tombstone_order_.size() > kTombstones) {
+      tombstones_.erase(tombstone_order_.front());
+      tombstone_order_.pop_front();
+    }
+  }
+  // A failed deletion leaves the records in place: they must stay writable.
+  auto untombstone = [this, &added] {
+    std::lock_guard lock(journal_mu_);
+    for (const auto& id : added) {
+      tombstones_.erase(id);
+    }
+  };
   // Batches of at most 1 000 keys, as S3's DeleteObjects allows (Q12).
   auto delete_all = [this](std::vector<std::string> keys) -> Task<Status> {
     for (size_t i = 0; i < keys.size(); i += 1000) {
@@ -263,27 +314,17 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
   };
   Status s = co_await delete_all(std::move(media_keys));
   if (!s.ok()) {
+    untombstone();
     co_return s;
   }
   s = co_await delete_all(std::move(meta_keys));
   if (!s.ok()) {
+    untombstone();
     co_return s;
   }
   for (const auto& id : recording_ids) {
     index_.Remove(id);
     Journal(id);
-  }
-  {
-    std::lock_guard lock(journal_mu_);
-    for (const auto& id : recording_ids) {
-      if (tombstones_.insert(id).second) {
-        tombstone_order_.push_back(id);
-      }
-    }
-    while (tombstone_order_.size() > kTombstones) {
-      tombstones_.erase(tombstone_order_.front());
-      tombstone_order_.pop_front();
-    }
   }
   co_return Status::Ok();
 }

@@ -62,6 +62,8 @@ class RecordingCatalogue {
   Task<Result<std::optional<RecordingInfo>>> Get(std::string recording_id);
   Task<Result<std::optional<AccessSecrets>>> GetSecrets(std::string recording_id);
 
+  // Both refuse (DeletedError) a recording this process deleted recently, also when the Delete
+  // runs concurrently: a late webhook can never bring a deleted record back.
   Task<Status> Save(RecordingInfo record);
   Task<Status> SaveSecrets(std::string recording_id, AccessSecrets secrets);
 
@@ -102,5 +104,8 @@ class RecordingCatalogue {
 };
 
 IndexEntry IndexEntryFor(const RecordingInfo& r);
+
+// kConflict "Recording '{id}' was deleted".
+Status DeletedError(const std::string& recording_id);
 
 }  // namespace mr::recording
