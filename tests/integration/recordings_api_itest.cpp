@@ -60,9 +60,12 @@ class RecordingsApiTest : public ::testing::Test {
     }
     WriteFile(sub / ".room_metadata" / "roomA" / "room_metadata.json", R"({"config":{}})");
     WriteFile(sub / ".metadata" / "roomA" / "EG_x" / "notes.txt", "not a record");
+    // The seeded in-progress recording has no egress in the embedded LiveKit; the start-up
+    // reconciliation would settle it `aborted`, so it is told to leave records this old alone.
     service_ = new ServiceProcess({{"MEET_STORAGE_DIR", dir_->path().string()},
                                    {"MEET_INITIAL_API_KEY", kKey},
-                                   {"MEET_BASE_URL", "https://meet.example.com"}});
+                                   {"MEET_BASE_URL", "https://meet.example.com"},
+                                   {"MEET_RECORDING_RECONCILE_MIN_AGE", "36500d"}});
   }
   static void TearDownTestSuite() {
     delete service_;

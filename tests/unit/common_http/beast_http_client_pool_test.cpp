@@ -451,28 +451,6 @@ TEST_F(HttpClientPoolTest, PoolsAreKeptPerSchemeHostAndPort) {
   EXPECT_EQ(client_->IdleConnectionsForTest(), 2u);
 }
 
-// Not a test: prints the process CPU time of 500 sequential requests with and without reuse
-// (client and server both run in this process). Run with --gtest_also_run_disabled_tests.
-TEST_F(HttpClientPoolTest, DISABLED_MeasureCpuPerRequest) {
-  for (size_t max_idle : {size_t{32}, size_t{0}}) {
-    BeastHttpClientOptions options;
-    options.max_idle_per_host = max_idle;
-    client_ = std::make_unique<BeastHttpClient>(io_.ioc().get_executor(), options);
-    const std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/m";
-    const int n = 500;
-    const std::clock_t cpu0 = std::clock();
-    const auto wall0 = std::chrono::steady_clock::now();
-    int ok = io_.Await(SendMany(client_.get(), url, n));
-    const double cpu_us = 1e6 * static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC / n;
-    const double wall_us =
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - wall0)
-            .count() /
-        n;
-    EXPECT_EQ(ok, n);
-    std::printf("max_idle_per_host=%zu: %.0f us CPU, %.0f us wall per request\n", max_idle, cpu_us,
-                wall_us);
-  }
-}
 
 }  // namespace
 }  // namespace mr
