@@ -1,7 +1,5 @@
 #include "storage/local_object_store.hpp"
 
-#include "storage/group_sync.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -311,9 +309,6 @@ LocalObjectStore::LocalObjectStore(std::filesystem::path root, LocalObjectStoreO
     throw std::runtime_error("local storage: cannot open " + (root_ / tmp_name).string() + ": " +
                              ErrnoText(err));
   }
-  if (options_.fsync && options_.group_commit) {
-    group_sync_ = std::make_unique<GroupSync>(root_fd_);
-  }
   const std::string probe = "probe-" + std::to_string(::getpid()) + "-" +
                             std::to_string(reinterpret_cast<uintptr_t>(this));
   const int fd = ::openat(tmp_fd_, probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -413,18 +408,11 @@ Status LocalObjectStore::PutSync(const std::string& key, const std::string& body
     }
     written += static_cast<size_t>(n);
   }
-  if (options_.fsync && !group_sync_ && ::fdatasync(file.get()) != 0) {
+  if (options_.fsync && ::fdatasync(file.get()) != 0) {
     return ErrnoStatus(errno, what);
   }
   if (::close(file.release()) != 0) {
     return ErrnoStatus(errno, what);
-  }
-  // Group commit: the data is durable before the rename can be (one syncfs shared by the Puts
-  // in flight replaces this Put's fdatasync and folder fsyncs).
-  if (group_sync_) {
-    if (const int err = group_sync_->Sync(); err != 0) {
-      return ErrnoStatus(err, what);
-    }
   }
 
   const std::vector<std::string_view> segs = Segments(key);
@@ -447,7 +435,7 @@ Status LocalObjectStore::PutSync(const std::string& key, const std::string& body
           }
           return ErrnoStatus(errno, what);
         }
-        if (options_.fsync && !group_sync_) {
+        if (options_.fsync) {
           ::fsync(at);
         }
         next = UniqueFd(::openat(at, name.c_str(), kDirFlags));
@@ -488,12 +476,7 @@ Status LocalObjectStore::PutSync(const std::string& key, const std::string& body
       return ErrnoStatus(errno, what);
     }
     guard.armed = false;
-    if (group_sync_) {
-      // The new folders and the rename.
-      if (const int err = group_sync_->Sync(); err != 0) {
-        return ErrnoStatus(err, what);
-      }
-    } else if (options_.fsync && ::fsync(at) != 0) {
+    if (options_.fsync && ::fsync(at) != 0) {
       return ErrnoStatus(errno, what);
     }
     return Status::Ok();

@@ -78,16 +78,10 @@
 
 namespace mr::storage {
 
-class GroupSync;
-
 struct LocalObjectStoreOptions {
   // fsync the object, the new folders and the parent folder on Put (and the parent folder on
   // delete), so a completed Put survives a crash. Tests may turn it off for speed.
   bool fsync = true;
-  // With fsync: make Puts durable with group commit (storage/group_sync.hpp: one syncfs shared
-  // by the Puts in flight, before and after the rename) instead of an fdatasync plus folder
-  // fsyncs per Put. Same guarantee; under load far fewer syncs. false: per-Put fsyncs.
-  bool group_commit = true;
   // At most this many folder listings are cached (about 250 bytes each for a folder holding one
   // object). When full, the cache is emptied and refills as folders are listed again. 0 disables
   // the cache. The default covers about 125 000 recordings (two folders per recording).
@@ -193,7 +187,6 @@ class LocalObjectStore final : public recording::ObjectStore {
   // Threads for the blocking calls; null when options_.blocking_threads is 0. Declared last so
   // that it is destroyed first, but the destructor joins it explicitly before closing anything.
   std::unique_ptr<asio::thread_pool> pool_;
-  std::unique_ptr<GroupSync> group_sync_;  // Set when fsync and group_commit.
 };
 
 }  // namespace mr::storage
