@@ -541,7 +541,10 @@ Json RoomJson(const RoomState& r) {
   j["enabled_codecs"] = codecs;
   j["metadata"] = r.metadata;
   j["num_participants"] = r.NumParticipants();
-  j["num_publishers"] = 0;
+  // Simulated participants stand for people sending camera and microphone (the encoder draws
+  // them), so each counts as a publisher; the recorder does not. Jobs that abort recordings of
+  // rooms nobody publishes to (reference §6.7) then leave embedded recordings alone.
+  j["num_publishers"] = r.NumParticipants();
   j["active_recording"] = r.ActiveRecording();
   j["version"] = nullptr;
   return j;
@@ -571,7 +574,7 @@ Json ParticipantJson(const ParticipantState& p) {
   j["version"] = p.version;
   j["permission"] = perm;
   j["region"] = "";
-  j["is_publisher"] = false;
+  j["is_publisher"] = !p.recorder;
   j["kind"] = p.recorder ? "EGRESS" : "STANDARD";
   j["attributes"] = Json::object();
   j["disconnect_reason"] = "UNKNOWN_REASON";
