@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -545,6 +547,11 @@ TEST_F(ServerTest, DrainFinishesInFlightRequestAndRefusesNewConnections) {
 
   auto slow = std::async(std::launch::async, [p] { return TestHttpRequest(p, "GET", "/slow"); });
   ASSERT_EQ(entered.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // The /fast request's count is released just after its response was written, which the
+  // client may read first (seen under ASan): wait, bounded, for only /slow to be in flight.
+  for (int i = 0; i < 200 && server_->in_flight() != 1u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   EXPECT_EQ(server_->in_flight(), 1u);
 
   server_->BeginShutdown();
