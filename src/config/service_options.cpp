@@ -3,7 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
+#include "common/parse_int.hpp"
 
 extern char** environ;
 
@@ -14,14 +14,6 @@ Status Invalid(const std::string& key, const std::string& what) {
   return InvalidArgumentError("invalid configuration: " + key + " " + what);
 }
 
-std::optional<long long> ParseInt(const std::string& s) {
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 std::vector<std::string> SplitComma(const std::string& s) {
   std::vector<std::string> out;

@@ -27,19 +27,26 @@ Task<Result<bool>> InProcessLockService::Acquire(std::string key, std::string ow
   co_return true;
 }
 
+std::map<std::string, LockInfo>::iterator InProcessLockService::FindHeldBy(const std::string& key,
+                                                                          const std::string& owner,
+                                                                          int64_t now) {
+  auto it = locks_.find(key);
+  if (it == locks_.end()) {
+    return it;
+  }
+  if (!Held(it->second, now)) {
+    locks_.erase(it);
+    return locks_.end();
+  }
+  return it->second.owner == owner ? it : locks_.end();
+}
+
 Task<Result<bool>> InProcessLockService::Renew(std::string key, std::string owner,
                                                std::chrono::milliseconds ttl) {
   const int64_t now = clock_.NowMs();
   std::lock_guard lock(mu_);
-  auto it = locks_.find(key);
+  auto it = FindHeldBy(key, owner, now);
   if (it == locks_.end()) {
-    co_return false;
-  }
-  if (!Held(it->second, now)) {
-    locks_.erase(it);
-    co_return false;
-  }
-  if (it->second.owner != owner) {
     co_return false;
   }
   it->second.expires_at_ms = ExpiryMs(now, ttl);
@@ -49,15 +56,8 @@ Task<Result<bool>> InProcessLockService::Renew(std::string key, std::string owne
 Task<Result<bool>> InProcessLockService::Release(std::string key, std::string owner) {
   const int64_t now = clock_.NowMs();
   std::lock_guard lock(mu_);
-  auto it = locks_.find(key);
+  auto it = FindHeldBy(key, owner, now);
   if (it == locks_.end()) {
-    co_return false;
-  }
-  if (!Held(it->second, now)) {
-    locks_.erase(it);
-    co_return false;
-  }
-  if (it->second.owner != owner) {
     co_return false;
   }
   locks_.erase(it);

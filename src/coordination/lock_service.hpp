@@ -67,6 +67,10 @@ class InProcessLockService final : public LockService {
   size_t SizeForTest();  // Held locks, expired ones not counted.
 
  private:
+  // The lock if `owner` holds it, else end(); drops it when expired. REQUIRES: mu_ held.
+  std::map<std::string, LockInfo>::iterator FindHeldBy(const std::string& key,
+                                                       const std::string& owner, int64_t now);
+
   const Clock& clock_;
   std::mutex mu_;
   std::map<std::string, LockInfo> locks_;  // Guarded by mu_.

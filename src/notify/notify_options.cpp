@@ -1,6 +1,6 @@
 #include "notify/notify_options.hpp"
 
-#include <charconv>
+#include "common/parse_int.hpp"
 #include <optional>
 
 #include "common/beast_http_client.hpp"
@@ -12,14 +12,6 @@ Status Invalid(const std::string& key, const std::string& what) {
   return InvalidArgumentError("invalid configuration: " + key + " " + what);
 }
 
-std::optional<long long> ParseInt(const std::string& s) {
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 }  // namespace
 
