@@ -62,11 +62,6 @@ class KeyedMutex {
     co_return Guard(this, std::move(key), std::move(mine));
   }
 
-  size_t KeysForTest() {
-    std::lock_guard lock(mu_);
-    return entries_.size();
-  }
-
  private:
   struct Entry {
     std::shared_ptr<OneShot> tail;  // Set when the newest holder releases.

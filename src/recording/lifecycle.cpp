@@ -150,17 +150,15 @@ RecordingLifecycle::RecordingLifecycle(LifecycleDeps deps, LifecycleOptions opti
 RecordingLifecycle::~RecordingLifecycle() = default;
 
 void RecordingLifecycle::Spawn(Task<void> task) {
-  ++background_;
   asio::co_spawn(
       d_.executor,
-      [](RecordingLifecycle* self, Task<void> t) -> Task<void> {
+      [](Task<void> t) -> Task<void> {
         try {
           co_await std::move(t);
         } catch (const std::exception& e) {
           log::Error("background recording task failed", {{"error", e.what()}});
         }
-        --self->background_;
-      }(this, std::move(task)),
+      }(std::move(task)),
       asio::detached);
 }
 

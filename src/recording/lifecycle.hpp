@@ -26,7 +26,6 @@
 //   kInternal "Unexpected error while ..." for LiveKit failures.
 // Thread safety: every method may be called concurrently from any thread.
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -129,9 +128,6 @@ class RecordingLifecycle {
   Task<void> SendSignal(std::string room_id, std::string topic, Json payload,
                         std::vector<std::string> destinations = {});
 
-  // Background tasks still running (start-timeout handling, signals); for shutdown and tests.
-  int BackgroundTasks() const { return background_.load(); }
-
   struct StartAttempt;
 
  private:
@@ -146,7 +142,6 @@ class RecordingLifecycle {
   LifecycleDeps d_;
   LifecycleOptions o_;
   KeyedMutex records_mu_;
-  std::atomic<int> background_{0};
 };
 
 }  // namespace mr::recording
