@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages meet-recorder needs to build and run; with MR_WITH_TEST_DEPS=1
-# also the test peers (Node.js, Chromium, and from npm the LiveKit SDK and playwright-core), and with
+# also the test peers (Node.js, Chromium, redis-server, boto3, and from npm the LiveKit SDK,
+# playwright-core and the S3 server s3rver), and with
 # MR_WITH_BENCH_DEPS=1 the benchmark tools (wrk, nginx). Idempotent; run as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,12 +10,14 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(
   build-essential cmake pkg-config git
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
-  libabsl-dev libssl-dev zlib1g-dev
+  libabsl-dev libssl-dev zlib1g-dev libhiredis-dev
   googletest libgtest-dev libgmock-dev
   python3 curl ffmpeg fonts-dejavu-core
 )
 if [ "${MR_WITH_TEST_DEPS:-0}" = 1 ]; then
-  PKGS+=(nodejs chromium)
+  # redis-server and the S3 server (npm, below) are the fleet tests' real peers; boto3 is the
+  # reference client the Signature V4 signer is checked against.
+  PKGS+=(nodejs chromium redis-server python3-boto3)
 fi
 if [ "${MR_WITH_BENCH_DEPS:-0}" = 1 ]; then
   PKGS+=(wrk nginx-light)
@@ -34,4 +37,9 @@ if [ "${MR_WITH_TEST_DEPS:-0}" = 1 ] && { [ ! -d tests/sdk/node_modules/livekit-
     [ ! -d tests/sdk/node_modules/playwright-core ]; }; then
   command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The S3 server that verifies Signature V4 (tests/peers).
+if [ "${MR_WITH_TEST_DEPS:-0}" = 1 ] && [ ! -d tests/peers/node_modules/@20minutes/s3rver ]; then
+  command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm
+  (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 fi

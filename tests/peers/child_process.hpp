@@ -1,0 +1,53 @@
+#pragma once
+// ChildProcess: a real server the tests start (redis-server, the S3 server, meet-recorder), with
+// its output in a log file. It is stopped when the object is destroyed (SIGTERM, then SIGKILL
+// after a bounded wait) and, should the test process die first, by the kernel: the child asks
+// for SIGKILL when its parent exits (PR_SET_PDEATHSIG), so nothing outlives a crashed test.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mr::test {
+
+// A loopback port that was free a moment ago (bind to 0, read it, close).
+uint16_t FreeLoopbackPort();
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool PortAcceptsConnections(uint16_t port);
+
+class ChildProcess {
+ public:
+  // Starts argv[0] (a path, or a name looked up in PATH) with `env` added to the test's own
+  // environment. Output (stdout and stderr) goes to `log_path`.
+  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+               std::filesystem::path log_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Polls `ready` every 20 ms until it answers true (returns) or `timeout` passes or the process
+  // exits (throws std::runtime_error with the log).
+  void WaitUntil(const std::function<bool()>& ready, std::chrono::milliseconds timeout,
+                 const std::string& what);
+  // SIGTERM, waits up to `grace`, then SIGKILL. Returns the exit code, or -signal.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
+  // SIGKILL and reap: a crash.
+  void Kill();
+  std::string Log() const;
+  const std::filesystem::path& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path log_path_;
+};
+
+}  // namespace mr::test
