@@ -1,0 +1,72 @@
+#pragma once
+// RedisClient: the asynchronous Redis connection every Redis back-end uses (locks, events, the
+// shared catalogue index, de-duplication). Over hiredis' async API driven by Asio (no packaged
+// C++ Redis client exists in Debian 12, dependencies.md).
+//
+// Connection: one command connection (commands pipeline on it) plus, inside RedisSubscriber, one
+// dedicated subscription connection (reference §6.1). A lost connection is re-established in the
+// background with backoff; commands issued meanwhile wait for it, bounded by
+// RedisOptions::command_timeout, and then fail with kUnavailable (never hang). AUTH (user and
+// password) and SELECT (db) are sent on every (re)connect.
+//
+// Errors: kUnavailable when Redis cannot be reached or the connection drops while a command is
+// in flight (the command may or may not have run: callers make their writes idempotent);
+// kTimeout is reported as kUnavailable too. An error *reply* from Redis (WRONGTYPE, script
+// error, ...) is kInternal with Redis' message. Callers never see a half-parsed reply.
+// Thread safety: every method may be called concurrently from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/async.hpp"
+#include "common/status.hpp"
+
+namespace mr::coordination::redis {
+
+struct RedisOptions {
+  std::string host;                      // MEET_REDIS_HOST (empty: no Redis, in-process mode)
+  uint16_t port = 6379;                  // MEET_REDIS_PORT
+  std::string username;                  // MEET_REDIS_USERNAME (ACL user; empty: default user)
+  std::string password;                  // MEET_REDIS_PASSWORD (never logged)
+  int db = 0;                            // MEET_REDIS_DB
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{5000};  // Includes waiting for a reconnect.
+  std::chrono::milliseconds reconnect_min_delay{100};
+  std::chrono::milliseconds reconnect_max_delay{2000};
+};
+
+// A reply, with hiredis' types. Nested arrays keep their shape.
+struct RedisReply {
+  enum class Type { kNil, kString, kStatus, kInteger, kArray };
+  Type type = Type::kNil;
+  std::string str;     // kString, kStatus.
+  int64_t integer = 0;  // kInteger.
+  std::vector<RedisReply> elements;  // kArray.
+
+  bool is_nil() const { return type == Type::kNil; }
+};
+
+// A Lua script run with EVALSHA (loaded with SCRIPT LOAD on NOSCRIPT, e.g. after a restart).
+struct RedisScript {
+  std::string source;
+  std::string sha1;  // Hex SHA-1 of source; RedisScript::From computes it.
+  static RedisScript From(std::string source);
+};
+
+class RedisClient {
+ public:
+  virtual ~RedisClient() = default;
+  // Runs one command, e.g. {"SET", key, value, "PX", "5000", "NX"}. Arguments are binary-safe.
+  virtual Task<Result<RedisReply>> Command(std::vector<std::string> args) = 0;
+  // Runs a script (EVALSHA, falling back to loading it once on NOSCRIPT).
+  virtual Task<Result<RedisReply>> Eval(const RedisScript& script, std::vector<std::string> keys,
+                                        std::vector<std::string> args) = 0;
+  // Round trips made since start (commands and scripts), for the benchmark's figures.
+  virtual uint64_t RoundTrips() const = 0;
+};
+
+}  // namespace mr::coordination::redis
