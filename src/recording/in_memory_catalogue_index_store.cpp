@@ -4,13 +4,44 @@ namespace mr::recording {
 
 Task<Result<bool>> InMemoryCatalogueIndexStore::Ready() { co_return ready_.load(); }
 
+void InMemoryCatalogueIndexStore::Journal(const std::string& recording_id) {
+  std::lock_guard lock(journal_mu_);
+  if (journaling_) {
+    journal_.insert(recording_id);
+  }
+}
+
 Task<Status> InMemoryCatalogueIndexStore::Upsert(IndexEntry e) {
+  const std::string id = e.recording_id;
   index_.Upsert(std::move(e));
+  Journal(id);
   co_return Status::Ok();
 }
 
 Task<Status> InMemoryCatalogueIndexStore::Remove(std::string recording_id) {
   index_.Remove(recording_id);
+  Journal(recording_id);
+  co_return Status::Ok();
+}
+
+Task<Status> InMemoryCatalogueIndexStore::BeginRebuild() {
+  std::lock_guard lock(journal_mu_);
+  journaling_ = true;
+  journal_.clear();
+  co_return Status::Ok();
+}
+
+Task<Result<std::vector<std::string>>> InMemoryCatalogueIndexStore::TakeJournal() {
+  std::lock_guard lock(journal_mu_);
+  std::vector<std::string> ids(journal_.begin(), journal_.end());
+  journal_.clear();
+  co_return ids;
+}
+
+Task<Status> InMemoryCatalogueIndexStore::EndRebuild() {
+  std::lock_guard lock(journal_mu_);
+  journaling_ = false;
+  journal_.clear();
   co_return Status::Ok();
 }
 

@@ -21,6 +21,9 @@ class InMemoryCatalogueIndexStore final : public CatalogueIndexStore {
   Task<Result<CataloguePage>> Query(CatalogueQuery q) override;
   Task<Status> Reset(std::vector<IndexEntry> entries) override;
   Task<Result<size_t>> Size() override;
+  Task<Status> BeginRebuild() override;
+  Task<Result<std::vector<std::string>>> TakeJournal() override;
+  Task<Status> EndRebuild() override;
   Task<Status> AddTombstones(std::vector<std::string> recording_ids) override;
   Task<Status> RemoveTombstones(std::vector<std::string> recording_ids) override;
   Task<Result<bool>> IsTombstoned(std::string recording_id) override;
@@ -32,6 +35,11 @@ class InMemoryCatalogueIndexStore final : public CatalogueIndexStore {
  private:
   CatalogueIndex index_;
   std::atomic<bool> ready_{false};
+  void Journal(const std::string& recording_id);
+
+  std::mutex journal_mu_;
+  bool journaling_ = false;               // Guarded by journal_mu_.
+  std::set<std::string> journal_;         // Guarded by journal_mu_.
   std::mutex tomb_mu_;
   std::set<std::string, std::less<>> tombstones_;  // Guarded by tomb_mu_.
   std::deque<std::string> tombstone_order_;         // Guarded by tomb_mu_; oldest first.
