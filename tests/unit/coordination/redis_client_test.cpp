@@ -18,65 +18,13 @@
 #include "common/async.hpp"
 #include "coordination/redis/redis_options.hpp"
 #include "peers/redis_peer.hpp"
+#include "unit/coordination/redis_test_support.hpp"
 
 namespace mr::coordination::redis {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// An io_context run by two threads, as in the service; Await() runs one coroutine on it with a
-// bounded wait.
-class IoThreads {
- public:
-  IoThreads() : guard_(asio::make_work_guard(ioc_)) {
-    for (int i = 0; i < 2; ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-  }
-  ~IoThreads() {
-    guard_.reset();
-    const auto deadline = Clock::now() + 5s;
-    while (!ioc_.stopped() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
-    }
-    ioc_.stop();
-    for (auto& t : threads_) {
-      t.join();
-    }
-  }
-  asio::io_context& ioc() { return ioc_; }
-
-  template <typename T>
-  T Await(Task<T> task, std::chrono::milliseconds limit = 10s) {
-    auto out = std::make_shared<std::optional<T>>();
-    auto wrapper = [](Task<T> t, std::shared_ptr<std::optional<T>> o) -> Task<void> {
-      o->emplace(co_await std::move(t));
-    };
-    auto fut = asio::co_spawn(ioc_, wrapper(std::move(task), out), asio::use_future);
-    if (fut.wait_for(limit) != std::future_status::ready) {
-      ADD_FAILURE() << "coroutine did not finish in time";
-      std::abort();  // The coroutine still references live state; nothing sane to do.
-    }
-    fut.get();
-    return std::move(**out);
-  }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::vector<std::thread> threads_;
-};
-
-RedisOptions OptionsFor(const test::RedisPeer& peer) {
-  RedisOptions o;
-  o.host = peer.host();
-  o.port = peer.port();
-  o.command_timeout = 2000ms;
-  o.reconnect_min_delay = 20ms;
-  o.reconnect_max_delay = 200ms;
-  return o;
-}
 
 class RedisClientTest : public ::testing::Test {
  protected:
