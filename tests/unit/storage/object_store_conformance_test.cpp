@@ -1,5 +1,5 @@
 // Conformance suite: every ObjectStore implementation must pass it. Run against LocalObjectStore
-// (a temporary folder) and MemoryObjectStore.
+// (a temporary folder), MemoryObjectStore and S3ObjectStore on a real S3 server (s3rver).
 
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 
 #include "fakes/memory_object_store.hpp"
 #include "storage/local_object_store.hpp"
+#include "unit/storage/s3_test_env.hpp"
 #include "unit/storage/storage_test_env.hpp"
 
 namespace mr::storage {
@@ -29,6 +30,22 @@ struct LocalEnv {
 struct MemoryEnv {
   fakes::MemoryObjectStore store;
 };
+
+// S3ObjectStore against s3rver, through the real HTTP client (a fresh server per test).
+struct S3StoreEnv {
+  testing::S3Env s3;
+  S3ObjectStore& store = *s3.store;
+};
+
+// s3rver is the only S3 server the tests can run, and it departs from S3 in two ways the suite
+// would otherwise see (AWS S3 and MinIO behave as the suite expects):
+//   - it lists keys in the order it walks its folders ("a/b/c" before "a/b-x/y"), not in byte
+//     order, so the listing-order test is skipped on it;
+//   - it answers a range of an EMPTY object with a 206 announcing one byte it never sends (S3
+//     answers 416), so that request hangs until its timeout; those two checks are skipped on it.
+//     The store's handling of S3's 416 is covered by s3_retry_test.cpp.
+template <typename Env>
+constexpr bool kIsS3rver = std::is_same_v<Env, S3StoreEnv>;
 
 template <typename Env>
 class ObjectStoreConformanceTest : public ::testing::Test {
@@ -70,12 +87,15 @@ class ObjectStoreConformanceTest : public ::testing::Test {
   Env env_;
 };
 
-using Envs = ::testing::Types<LocalEnv, MemoryEnv>;
+using Envs = ::testing::Types<LocalEnv, MemoryEnv, S3StoreEnv>;
 
 class EnvNames {
  public:
   template <typename T>
   static std::string GetName(int) {
+    if (std::is_same_v<T, S3StoreEnv>) {
+      return "S3";
+    }
     return std::is_same_v<T, LocalEnv> ? "Local" : "Memory";
   }
 };
@@ -158,6 +178,9 @@ TYPED_TEST(ObjectStoreConformanceTest, Ranges) {
     EXPECT_EQ(Sync(this->store().Open("media/r/r--1.mp4", r)).status().code(),
               StatusCode::kRangeNotSatisfiable);
   }
+  if (kIsS3rver<TypeParam>) {
+    return;  // See kIsS3rver.
+  }
   this->Put("empty", "");
   EXPECT_EQ(Sync(this->store().Open("empty", ByteRange{0, 0})).status().code(),
             StatusCode::kRangeNotSatisfiable);
@@ -173,6 +196,9 @@ TYPED_TEST(ObjectStoreConformanceTest, ReaderKeepsTheObjectItOpened) {
 }
 
 TYPED_TEST(ObjectStoreConformanceTest, ListOrderIsBytewiseOfFullKeys) {
+  if (kIsS3rver<TypeParam>) {
+    GTEST_SKIP() << "s3rver does not list in byte order (see kIsS3rver)";
+  }
   // '-' (0x2d) < '.' (0x2e) < '/' (0x2f) < '0': a folder "a" sorts as "a/".
   const std::vector<std::string> keys = {"a/b",   "a-c",   "a.d",  "a0",    "a/b-x/y", "a/b/c",
                                          "a/bc/d", "a/a",  "b",    "a/b.z", "Z",       "a/b0"};
