@@ -18,6 +18,7 @@ namespace mr::coordination::redis {
 // comes first: the reply, the connection's loss, the timeout or Stop().
 struct PendingCommand {
   std::vector<std::string> args;
+  bool counted = true;  // Counts in RoundTrips() once sent (not Connect()'s PING).
   std::shared_ptr<OneShot> done = OneShot::Make();
   std::mutex mu;
   std::optional<Result<RedisReply>> result;  // Guarded by mu.
@@ -130,9 +131,7 @@ Task<Result<RedisReply>> AsioRedisClient::Run(std::vector<std::string> args, boo
   }
   auto op = std::make_shared<PendingCommand>();
   op->args = std::move(args);
-  if (count) {
-    ++round_trips_;
-  }
+  op->counted = count;
   // The timeout covers waiting for a reconnect and the reply itself.
   std::weak_ptr<RedisConnection> weak_conn = conn_;
   const auto timeout = options_.command_timeout;
@@ -192,6 +191,8 @@ void AsioRedisClient::Send(void* ctx, const std::shared_ptr<PendingCommand>& op)
                             lens.data()) != REDIS_OK) {
     delete box;
     op->Complete(UnavailableError("Redis connection is closing"));
+  } else if (op->counted) {
+    ++round_trips_;
   }
 }
 

@@ -10,7 +10,11 @@
 // (e.g. "AUTH failed: WRONGPASS ..."). Stop() (also run by the destructor) fails every pending
 // command at once, so no coroutine is left waiting; commands after Stop() fail at once. The
 // waiting coroutines resume on their own executors, so the io_context must run for them to see
-// it.
+// it. The connection keeps a wait on its socket outstanding, so an io_context with a client never
+// runs out of work: run it on threads (not with RunTask, whose run() would not return).
+// RoundTrips() counts commands actually sent to Redis (an Eval that hits NOSCRIPT counts 2; a
+// command that failed before reaching Redis counts 0; Connect() and the AUTH/SELECT/PING of each
+// connect are not counted).
 // Thread safety: every method may be called from any thread.
 
 #include <atomic>

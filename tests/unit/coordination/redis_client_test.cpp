@@ -214,6 +214,7 @@ TEST_F(RedisClientTest, RedisDownFailsWithinCommandTimeoutAndReconnectsByItself)
   const uint64_t connects = client.ConnectsForTest();
 
   peer_.Stop();
+  const uint64_t trips = client.RoundTrips();
   for (int i = 0; i < 3; ++i) {
     const auto t0 = Clock::now();
     auto r = Cmd(client, {"GET", "k"});
@@ -223,6 +224,8 @@ TEST_F(RedisClientTest, RedisDownFailsWithinCommandTimeoutAndReconnectsByItself)
     EXPECT_LT(elapsed, 1500ms);
   }
   EXPECT_FALSE(client.connected());
+  // Only a command sent before the drop was noticed reached the wire.
+  EXPECT_LE(client.RoundTrips() - trips, 1u);
 
   peer_.Start();
   ASSERT_TRUE(WaitUsable(client));

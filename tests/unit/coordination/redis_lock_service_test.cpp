@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <string>
 #include <vector>
@@ -140,6 +141,33 @@ TEST_F(RedisLockServiceTest, UnavailableWhileRedisIsDownThenWorksAgain) {
   // reloaded on NOSCRIPT).
   EXPECT_FALSE(*io_.Await(locks.Release("ov_meet_lock:a", "o")));
   EXPECT_TRUE(*io_.Await(locks.Acquire("ov_meet_lock:a", "o2", milliseconds(60000))));
+}
+
+TEST_F(RedisLockServiceTest, OneRoundTripPerOperation) {
+  // Load the scripts once (a fresh server answers NOSCRIPT the first time).
+  ASSERT_TRUE(io_.Await(locks_a_.Renew("warm", "o", milliseconds(1000))).ok());
+  ASSERT_TRUE(io_.Await(locks_a_.Release("warm", "o")).ok());
+  ASSERT_TRUE(io_.Await(locks_a_.Get("warm")).ok());
+  struct Case {
+    const char* name;
+    std::function<Task<bool>()> op;
+  };
+  auto ok = [](auto task) -> Task<bool> {
+    auto r = co_await std::move(task);
+    co_return r.ok();
+  };
+  const std::vector<Case> cases = {
+      {"acquire", [&] { return ok(locks_a_.Acquire("k", "o", milliseconds(60000))); }},
+      {"get", [&] { return ok(locks_a_.Get("k")); }},
+      {"renew", [&] { return ok(locks_a_.Renew("k", "o", milliseconds(60000))); }},
+      {"release", [&] { return ok(locks_a_.Release("k", "o")); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const uint64_t before = client_a_.RoundTrips();
+    EXPECT_TRUE(io_.Await(c.op()));
+    EXPECT_EQ(client_a_.RoundTrips() - before, 1u);
+  }
 }
 
 TEST(RedisLockHelpersTest, EscapeGlob) {
