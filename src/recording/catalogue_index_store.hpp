@@ -48,12 +48,13 @@ class CatalogueIndexStore {
   virtual Task<Result<size_t>> Size() = 0;
 
   // Rebuild journal: between BeginRebuild and EndRebuild, every Upsert and Remove (from any
-  // instance of the fleet, for a shared store) also records its recording id in a journal, so the
-  // rebuilder can re-read from storage every record written while it was scanning and fix the
-  // freshly Reset index (otherwise a write that landed in the old index during the scan would be
-  // lost at the swap). TakeJournal returns and clears the ids journaled so far. A rebuilder that
-  // dies leaves the journal on: a shared store expires it (a TTL of a few minutes, renewed by
-  // each Begin), so it never grows for ever.
+  // instance of the fleet, for a shared store) also records its recording id in a journal, in the
+  // same atomic step as the write. The rebuilder runs Begin, scans storage, Reset()s, calls End and
+  // then TakeJournal, and re-reads from storage every id it returns: a write that landed in the old
+  // index during the scan would otherwise be lost at the swap. Writes after End go to the new
+  // index directly. TakeJournal returns and clears the ids journaled so far. A rebuilder that dies
+  // leaves the journal on: a shared store expires it (a TTL of a few minutes, renewed by each
+  // Begin), so it never grows for ever.
   virtual Task<Status> BeginRebuild() = 0;
   virtual Task<Result<std::vector<std::string>>> TakeJournal() = 0;
   virtual Task<Status> EndRebuild() = 0;

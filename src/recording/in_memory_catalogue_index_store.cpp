@@ -12,15 +12,15 @@ void InMemoryCatalogueIndexStore::Journal(const std::string& recording_id) {
 }
 
 Task<Status> InMemoryCatalogueIndexStore::Upsert(IndexEntry e) {
-  const std::string id = e.recording_id;
+  // Journal first: a rebuild that ends between the two steps finds the write in the new index.
+  Journal(e.recording_id);
   index_.Upsert(std::move(e));
-  Journal(id);
   co_return Status::Ok();
 }
 
 Task<Status> InMemoryCatalogueIndexStore::Remove(std::string recording_id) {
-  index_.Remove(recording_id);
   Journal(recording_id);
+  index_.Remove(recording_id);
   co_return Status::Ok();
 }
 
@@ -41,7 +41,6 @@ Task<Result<std::vector<std::string>>> InMemoryCatalogueIndexStore::TakeJournal(
 Task<Status> InMemoryCatalogueIndexStore::EndRebuild() {
   std::lock_guard lock(journal_mu_);
   journaling_ = false;
-  journal_.clear();
   co_return Status::Ok();
 }
 

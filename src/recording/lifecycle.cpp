@@ -430,7 +430,11 @@ Task<Result<RecordingInfo>> RecordingLifecycle::Stop(std::string recording_id) {
 Task<Result<std::optional<RecordingInfo>>> RecordingLifecycle::Store(RecordingInfo incoming,
                                                                      bool* created) {
   *created = false;
-  if (d_.catalogue->RecentlyDeleted(incoming.recording_id)) {
+  auto deleted = co_await d_.catalogue->IsDeleted(incoming.recording_id);
+  if (!deleted.ok()) {
+    co_return deleted.status();
+  }
+  if (*deleted) {
     co_return std::optional<RecordingInfo>();
   }
   auto stored = co_await d_.catalogue->Get(incoming.recording_id);
@@ -443,7 +447,7 @@ Task<Result<std::optional<RecordingInfo>>> RecordingLifecycle::Store(RecordingIn
   }
   Status s = co_await d_.catalogue->Save(*next);
   if (!s.ok()) {
-    if (d_.catalogue->RecentlyDeleted(incoming.recording_id)) {
+    if (IsDeletedError(s, incoming.recording_id)) {
       co_return std::optional<RecordingInfo>();  // Deleted meanwhile: stays deleted.
     }
     co_return s;
@@ -489,10 +493,10 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
     if (event == "egress_started" || created) {
       // Secrets are created once per recording (Q13): a repeated egress_started keeps them.
       auto secrets = co_await d_.catalogue->GetSecrets(id);
-      if (secrets.ok() && !secrets->has_value() && !d_.catalogue->RecentlyDeleted(id)) {
+      if (secrets.ok() && !secrets->has_value()) {  // SaveSecrets refuses a deleted id.
         AccessSecrets fresh{d_.random->SecureHex(10), d_.random->SecureHex(10)};
         Status s = co_await d_.catalogue->SaveSecrets(id, fresh);
-        if (!s.ok()) {
+        if (!s.ok() && !IsDeletedError(s, id)) {
           log::Error("access secrets not stored", {{"recordingId", id}, {"error", s.ToString()}});
         }
       }

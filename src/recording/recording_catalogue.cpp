@@ -1,6 +1,9 @@
 #include "recording/recording_catalogue.hpp"
 
+#include <boost/asio/detached.hpp>
+
 #include "common/logging.hpp"
+#include "common/one_shot.hpp"
 #include "recording/catalogue_snapshot.hpp"
 
 namespace mr::recording {
@@ -9,58 +12,75 @@ Status DeletedError(const std::string& recording_id) {
   return Status(StatusCode::kConflict, "Recording '" + recording_id + "' was deleted");
 }
 
+bool IsDeletedError(const Status& s, const std::string& recording_id) {
+  return s.code() == StatusCode::kConflict && s.message() == DeletedError(recording_id).message();
+}
+
 IndexEntry IndexEntryFor(const RecordingInfo& r) {
   return IndexEntry{r.recording_id, r.room_id, r.start_date.value_or(0), r.status};
 }
 
-RecordingCatalogue::RecordingCatalogue(ObjectStore& store, StorageLayout layout)
-    : store_(store), layout_(std::move(layout)) {}
+RecordingCatalogue::RecordingCatalogue(ObjectStore& store, StorageLayout layout,
+                                       CatalogueIndexStore* index)
+    : store_(store),
+      layout_(std::move(layout)),
+      owned_index_(index ? nullptr : std::make_unique<InMemoryCatalogueIndexStore>()),
+      index_(index ? *index : *owned_index_) {}
 
-void RecordingCatalogue::Journal(const std::string& recording_id) {
-  std::lock_guard<std::mutex> lock(journal_mu_);
-  if (journaling_) {
-    journal_.insert(recording_id);
-  }
-}
+Task<Result<size_t>> RecordingCatalogue::Size() { co_return co_await index_.Size(); }
 
-// Re-reads every record written during a rebuild scan, until no new one arrives. A write after
-// the swap updates the index itself, so the journal only needs what happened before it.
+Task<Result<bool>> RecordingCatalogue::IndexReady() { co_return co_await index_.Ready(); }
+
+// Re-reads every record written (by any instance) during a rebuild scan: the swap may have
+// dropped what those writes put into the old index. REQUIRES: journaling ended (EndRebuild).
 Task<Status> RecordingCatalogue::ReplayJournal() {
-  for (int round = 0; round < 100; ++round) {
-    std::set<std::string> ids;
-    {
-      std::lock_guard<std::mutex> lock(journal_mu_);
-      ids.swap(journal_);
-      if (ids.empty()) {
-        journaling_ = false;
-        co_return Status::Ok();
-      }
+  auto ids = co_await index_.TakeJournal();
+  if (!ids.ok()) {
+    co_return ids.status();
+  }
+  for (const auto& id : *ids) {
+    auto rec = co_await Get(id);
+    if (!rec.ok()) {
+      co_return rec.status();
     }
-    for (const auto& id : ids) {
-      auto rec = co_await Get(id);
-      if (!rec.ok()) {
-        std::lock_guard<std::mutex> lock(journal_mu_);
-        journaling_ = false;
-        co_return rec.status();
-      }
-      if (rec->has_value()) {
-        index_.Upsert(IndexEntryFor(**rec));
-      } else {
-        index_.Remove(id);
-      }
+    // (g++ 12 miscompiles co_await inside a conditional expression: plain if/else.)
+    Status s;
+    if (rec->has_value()) {
+      s = co_await index_.Upsert(IndexEntryFor(**rec));
+    } else {
+      s = co_await index_.Remove(id);
+    }
+    if (!s.ok()) {
+      co_return s;
     }
   }
-  std::lock_guard<std::mutex> lock(journal_mu_);
-  journaling_ = false;
-  co_return InternalError("catalogue journal never drained");
+  co_return Status::Ok();
 }
 
 Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
-  {
-    std::lock_guard<std::mutex> lock(journal_mu_);
-    journaling_ = true;
-    journal_.clear();
+  if (Status s = co_await index_.BeginRebuild(); !s.ok()) {
+    co_return s;
   }
+  auto scanned = co_await Scan();
+  Status s = scanned.status();
+  if (s.ok()) {
+    s = co_await index_.Reset(std::move(scanned->second));
+  }
+  Status ended = co_await index_.EndRebuild();
+  if (s.ok()) {
+    s = ended;
+  }
+  if (s.ok()) {
+    s = co_await ReplayJournal();
+  }
+  if (!s.ok()) {
+    co_return s;
+  }
+  co_return scanned->first;
+}
+
+// Reads every metadata object, kScanParallelism at a time (each read is a round trip to S3).
+Task<Result<std::pair<RebuildStats, std::vector<IndexEntry>>>> RecordingCatalogue::Scan() {
   RebuildStats stats;
   std::vector<IndexEntry> entries;
   std::optional<std::string> token;
@@ -68,29 +88,32 @@ Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
   do {
     auto page = co_await store_.List(prefix, 1000, token);
     if (!page.ok()) {
-      std::lock_guard<std::mutex> lock(journal_mu_);
-      journaling_ = false;
       co_return page.status();
     }
+    std::vector<std::string> ids;
+    std::vector<std::string> keys;
     for (const auto& obj : page->objects) {
       auto id = layout_.RecordingIdFromMetadataKey(obj.key);
       if (!id) {
         ++stats.skipped;
         continue;
       }
-      auto body = co_await store_.Get(obj.key);
+      ids.push_back(std::move(*id));
+      keys.push_back(obj.key);
+    }
+    auto bodies = co_await GetMany(keys);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto& body = bodies[i];
       if (!body.ok()) {
         if (body.status().code() == StatusCode::kNotFound) {
           continue;  // Deleted while we were listing.
         }
-        std::lock_guard<std::mutex> lock(journal_mu_);
-        journaling_ = false;
         co_return body.status();
       }
       auto rec = ParseRecordingJson(*body);
       // The key is authoritative for the id: a record whose body names another id is not ours.
-      if (!rec.ok() || rec->recording_id != *id) {
-        log::Warn("skipping unreadable recording metadata", {{"key", obj.key}});
+      if (!rec.ok() || rec->recording_id != ids[i]) {
+        log::Warn("skipping unreadable recording metadata", {{"key", keys[i]}});
         ++stats.skipped;
         continue;
       }
@@ -99,12 +122,34 @@ Task<Result<RebuildStats>> RecordingCatalogue::Rebuild() {
     token = page->next_token;
   } while (token);
   stats.indexed = entries.size();
-  index_.Reset(std::move(entries));
-  Status replayed = co_await ReplayJournal();
-  if (!replayed.ok()) {
-    co_return replayed;
+  co_return std::make_pair(stats, std::move(entries));
+}
+
+// One of the readers of GetMany: takes the next unread index until none is left. Each index is
+// taken by exactly one reader (atomic counter), so readers on several threads never share a slot.
+Task<void> RecordingCatalogue::GetWorker(const std::vector<std::string>* keys,
+                                         std::atomic<size_t>* next,
+                                         std::vector<Result<std::string>>* out,
+                                         std::shared_ptr<OneShot> done) {
+  for (size_t i = (*next)++; i < keys->size(); i = (*next)++) {
+    (*out)[i] = co_await store_.Get((*keys)[i]);
   }
-  co_return stats;
+  done->Set();
+}
+
+Task<std::vector<Result<std::string>>> RecordingCatalogue::GetMany(const std::vector<std::string>& keys) {
+  std::vector<Result<std::string>> out(keys.size(), Result<std::string>(InternalError("not read")));
+  auto executor = co_await asio::this_coro::executor;
+  std::atomic<size_t> next{0};
+  std::vector<std::shared_ptr<OneShot>> done;
+  for (size_t w = 0; w < std::min(kScanParallelism, keys.size()); ++w) {
+    done.push_back(OneShot::Make());
+    asio::co_spawn(executor, GetWorker(&keys, &next, &out, done.back()), asio::detached);
+  }
+  for (auto& d : done) {
+    co_await d->Wait();
+  }
+  co_return out;
 }
 
 Task<Result<size_t>> RecordingCatalogue::LoadSnapshot() {
@@ -117,24 +162,28 @@ Task<Result<size_t>> RecordingCatalogue::LoadSnapshot() {
     co_return entries.status();
   }
   const size_t n = entries->size();
-  index_.Reset(std::move(*entries));
+  if (Status s = co_await index_.Reset(std::move(*entries)); !s.ok()) {
+    co_return s;
+  }
   co_return n;
 }
 
 Task<Status> RecordingCatalogue::SaveSnapshot() {
   std::vector<IndexEntry> all;
-  all.reserve(index_.size());
   CatalogueQuery q;
   q.limit = CatalogueIndex::kMaxLimit;
   while (true) {
-    CataloguePage page = index_.Query(q);
-    for (auto& e : page.entries) {
+    auto page = co_await index_.Query(q);
+    if (!page.ok()) {
+      co_return page.status();
+    }
+    for (auto& e : page->entries) {
       all.push_back(std::move(e));
     }
-    if (!page.next) {
+    if (!page->next) {
       break;
     }
-    q.after = page.next;
+    q.after = page->next;
   }
   co_return co_await store_.Put(kSnapshotKey, EncodeCatalogueSnapshot(layout_.subbucket(), all));
 }
@@ -177,30 +226,41 @@ Task<Result<std::optional<AccessSecrets>>> RecordingCatalogue::GetSecrets(std::s
   co_return std::optional<AccessSecrets>(std::move(*secrets));
 }
 
+// Delete tombstones an id before removing its objects (on any instance); a Put that raced past
+// the first check and landed after the removal is undone by the second, so a deleted record never
+// comes back.
+Task<Status> RecordingCatalogue::PutUnlessDeleted(const std::string& recording_id,
+                                                  const std::string& key, std::string body) {
+  auto deleted = co_await index_.IsTombstoned(recording_id);
+  if (!deleted.ok()) {
+    co_return deleted.status();
+  }
+  if (*deleted) {
+    co_return DeletedError(recording_id);
+  }
+  if (Status s = co_await store_.Put(key, std::move(body)); !s.ok()) {
+    co_return s;
+  }
+  deleted = co_await index_.IsTombstoned(recording_id);
+  if (!deleted.ok() || *deleted) {
+    std::vector<std::string> keys{key};
+    co_await store_.DeleteMany(std::move(keys));
+    co_return deleted.ok() ? DeletedError(recording_id) : deleted.status();
+  }
+  co_return Status::Ok();
+}
+
 Task<Status> RecordingCatalogue::Save(RecordingInfo record) {
   auto parts = ParseRecordingId(record.recording_id);
   if (!parts) {
     co_return InvalidArgumentError("Invalid recordingId format: " + record.recording_id);
   }
-  if (RecentlyDeleted(record.recording_id)) {
-    co_return DeletedError(record.recording_id);
-  }
   const std::string key = layout_.MetadataKey(*parts);
-  Status s = co_await store_.Put(key, RecordingToJson(record).dump());
-  if (!s.ok()) {
+  if (Status s = co_await PutUnlessDeleted(record.recording_id, key, RecordingToJson(record).dump());
+      !s.ok()) {
     co_return s;
   }
-  // Delete tombstones an id before removing its objects; a Put that raced past the check above
-  // and landed after the removal is undone here, so a deleted record never comes back.
-  if (RecentlyDeleted(record.recording_id)) {
-    std::vector<std::string> keys;
-    keys.push_back(key);
-    co_await store_.DeleteMany(std::move(keys));
-    co_return DeletedError(record.recording_id);
-  }
-  index_.Upsert(IndexEntryFor(record));
-  Journal(record.recording_id);
-  co_return s;
+  co_return co_await index_.Upsert(IndexEntryFor(record));
 }
 
 Task<Status> RecordingCatalogue::SaveSecrets(std::string recording_id, AccessSecrets secrets) {
@@ -208,18 +268,8 @@ Task<Status> RecordingCatalogue::SaveSecrets(std::string recording_id, AccessSec
   if (!parts) {
     co_return InvalidArgumentError("Invalid recordingId format: " + recording_id);
   }
-  if (RecentlyDeleted(recording_id)) {
-    co_return DeletedError(recording_id);
-  }
-  const std::string key = layout_.SecretsKey(*parts);
-  Status s = co_await store_.Put(key, SecretsToJson(secrets).dump());
-  if (s.ok() && RecentlyDeleted(recording_id)) {
-    std::vector<std::string> keys;
-    keys.push_back(key);
-    co_await store_.DeleteMany(std::move(keys));
-    co_return DeletedError(recording_id);
-  }
-  co_return s;
+  co_return co_await PutUnlessDeleted(recording_id, layout_.SecretsKey(*parts),
+                                      SecretsToJson(secrets).dump());
 }
 
 Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery query) {
@@ -228,7 +278,11 @@ Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery quer
   // A page entry whose record vanished or changed is fixed in the index and the query re-run
   // from the same position, so the page still holds `limit` matching records when they exist.
   for (int round = 0; round < 4; ++round) {
-    CataloguePage page = index_.Query(q);
+    auto queried = co_await index_.Query(q);
+    if (!queried.ok()) {
+      co_return queried.status();
+    }
+    CataloguePage& page = *queried;
     bool stale = false;
     for (const auto& entry : page.entries) {
       auto rec = co_await Get(entry.recording_id);
@@ -236,14 +290,18 @@ Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery quer
         co_return rec.status();
       }
       if (!rec->has_value()) {
-        index_.Remove(entry.recording_id);
+        if (Status s = co_await index_.Remove(entry.recording_id); !s.ok()) {
+          co_return s;
+        }
         stale = true;
         break;
       }
       IndexEntry fresh = IndexEntryFor(**rec);
       if (fresh.start_ms != entry.start_ms || fresh.status != entry.status ||
           fresh.room_id != entry.room_id) {
-        index_.Upsert(fresh);
+        if (Status s = co_await index_.Upsert(fresh); !s.ok()) {
+          co_return s;
+        }
         stale = true;
         break;
       }
@@ -277,28 +335,14 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
     meta_keys.push_back(layout_.MetadataKey(*parts));
     meta_keys.push_back(layout_.SecretsKey(*parts));
   }
-  // Tombstones first: a concurrent Save of one of these ids either sees the tombstone or has
-  // its object removed below or by its own re-check (see Save).
-  std::vector<std::string> added;
-  {
-    std::lock_guard lock(journal_mu_);
-    for (const auto& id : recording_ids) {
-      if (tombstones_.insert(id).second) {
-        tombstone_order_.push_back(id);
-        added.push_back(id);
-      }
-    }
-    while (tombstone_order_.size() > kTombstones) {
-      tombstones_.erase(tombstone_order_.front());
-      tombstone_order_.pop_front();
-    }
+  // Tombstones first: a concurrent Save of one of these ids (on any instance) either sees the
+  // tombstone or has its object removed below or by its own re-check (see PutUnlessDeleted).
+  if (Status s = co_await index_.AddTombstones(recording_ids); !s.ok()) {
+    co_return s;
   }
   // A failed deletion leaves the records in place: they must stay writable.
-  auto untombstone = [this, &added] {
-    std::lock_guard lock(journal_mu_);
-    for (const auto& id : added) {
-      tombstones_.erase(id);
-    }
+  auto untombstone = [this, &recording_ids]() -> Task<void> {
+    co_await index_.RemoveTombstones(recording_ids);
   };
   // Batches of at most 1 000 keys, as S3's DeleteObjects allows (Q12).
   auto delete_all = [this](std::vector<std::string> keys) -> Task<Status> {
@@ -313,25 +357,25 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
     co_return Status::Ok();
   };
   Status s = co_await delete_all(std::move(media_keys));
-  if (!s.ok()) {
-    untombstone();
-    co_return s;
+  if (s.ok()) {
+    s = co_await delete_all(std::move(meta_keys));
   }
-  s = co_await delete_all(std::move(meta_keys));
   if (!s.ok()) {
-    untombstone();
+    co_await untombstone();
     co_return s;
   }
   for (const auto& id : recording_ids) {
-    index_.Remove(id);
-    Journal(id);
+    // Storage no longer has the record; an index left behind is fixed by the next List.
+    if (Status removed = co_await index_.Remove(id); !removed.ok()) {
+      log::Warn("deleted recording left in the index", {{"recording_id", id},
+                                                         {"error", removed.ToString()}});
+    }
   }
   co_return Status::Ok();
 }
 
-bool RecordingCatalogue::RecentlyDeleted(const std::string& recording_id) {
-  std::lock_guard lock(journal_mu_);
-  return tombstones_.count(recording_id) > 0;
+Task<Result<bool>> RecordingCatalogue::IsDeleted(std::string recording_id) {
+  co_return co_await index_.IsTombstoned(std::move(recording_id));
 }
 
 Task<Result<bool>> RecordingCatalogue::RoomHasRecordings(std::string room_id) {

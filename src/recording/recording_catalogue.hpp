@@ -1,7 +1,9 @@
 #pragma once
 // RecordingCatalogue: the recordings catalogue over an ObjectStore. Storage is the source of
-// truth; the in-memory CatalogueIndex only orders and filters, so a page costs O(page):
-//   - Rebuild() reads every metadata object once (start-up, `meet-recorder reindex`);
+// truth; the index (a CatalogueIndexStore: in memory for one process, in Redis for a fleet) only
+// orders and filters, so a page costs O(page):
+//   - Rebuild() reads every metadata object once (start-up, `meet-recorder reindex`, or a shared
+//     index found lost);
 //   - Save/Delete write storage first and then update the index, so the index never shows a
 //     record storage does not have for longer than one request;
 //   - List() resolves each page entry from storage; a record found gone is dropped from the
@@ -9,16 +11,18 @@
 // Storage failures are returned as Status (kUnavailable, ...) and never as "absent".
 // Thread safety: all methods may run concurrently (the index is internally synchronised).
 
-#include <deque>
-#include <mutex>
+#include <atomic>
+#include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/async.hpp"
+#include "common/one_shot.hpp"
 #include "common/status.hpp"
 #include "recording/catalogue_index.hpp"
+#include "recording/in_memory_catalogue_index_store.hpp"
 #include "recording/object_store.hpp"
 #include "recording/recording.hpp"
 #include "recording/storage_layout.hpp"
@@ -40,15 +44,20 @@ struct RebuildStats {
 
 class RecordingCatalogue {
  public:
-  RecordingCatalogue(ObjectStore& store, StorageLayout layout);
+  // Without `index`, the catalogue keeps its own in-memory index (one process).
+  RecordingCatalogue(ObjectStore& store, StorageLayout layout, CatalogueIndexStore* index = nullptr);
 
   const StorageLayout& layout() const { return layout_; }
   ObjectStore& store() { return store_; }
-  size_t size() const { return index_.size(); }
+  // Whether the index is shared by a fleet (then it is rebuilt only when IndexReady() is false).
+  bool shared_index() const { return index_.shared(); }
+  Task<Result<size_t>> Size();
+  Task<Result<bool>> IndexReady();
 
-  // Reads all metadata objects and replaces the index. Fails (leaving the old index) on a
-  // storage error. Safe while requests are served: records saved or deleted during the scan are
-  // journaled and re-read from storage after the swap, so none is lost or resurrected.
+  // Reads all metadata objects (kScanParallelism reads at a time) and replaces the index. Fails
+  // (leaving the old index) on a storage error. Safe while requests are served, by this instance
+  // or others of the fleet: records saved or deleted during the scan are journaled by the index
+  // store and re-read from storage after the swap, so none is lost or resurrected.
   Task<Result<RebuildStats>> Rebuild();
 
   // Loads a snapshot written by SaveSnapshot (start-up hint; see catalogue_snapshot.hpp). Returns
@@ -62,8 +71,8 @@ class RecordingCatalogue {
   Task<Result<std::optional<RecordingInfo>>> Get(std::string recording_id);
   Task<Result<std::optional<AccessSecrets>>> GetSecrets(std::string recording_id);
 
-  // Both refuse (DeletedError) a recording this process deleted recently, also when the Delete
-  // runs concurrently: a late webhook can never bring a deleted record back.
+  // Both refuse (DeletedError) a recording deleted recently (by any instance of the fleet), also
+  // when the Delete runs concurrently: a late webhook can never bring a deleted record back.
   Task<Status> Save(RecordingInfo record);
   Task<Status> SaveSecrets(std::string recording_id, AccessSecrets secrets);
 
@@ -84,28 +93,31 @@ class RecordingCatalogue {
   // Every recording id of a room, from storage (used by room deletion).
   Task<Result<std::vector<std::string>>> RoomRecordingIds(std::string room_id);
 
-  // True when this process deleted the recording recently (the last kTombstones deletions): a
-  // late or retried LiveKit webhook of a deleted recording must not bring its record back.
-  bool RecentlyDeleted(const std::string& recording_id);
-  static constexpr size_t kTombstones = 10000;
+  // True when the recording was deleted recently (see CatalogueIndexStore's tombstones): a late
+  // or retried LiveKit webhook of a deleted recording must not bring its record back.
+  Task<Result<bool>> IsDeleted(std::string recording_id);
+
+  static constexpr size_t kScanParallelism = 32;
 
  private:
-  void Journal(const std::string& recording_id);
   Task<Status> ReplayJournal();
+  Task<Result<std::pair<RebuildStats, std::vector<IndexEntry>>>> Scan();
+  Task<std::vector<Result<std::string>>> GetMany(const std::vector<std::string>& keys);
+  Task<void> GetWorker(const std::vector<std::string>* keys, std::atomic<size_t>* next,
+                       std::vector<Result<std::string>>* out, std::shared_ptr<OneShot> done);
+  Task<Status> PutUnlessDeleted(const std::string& recording_id, const std::string& key,
+                                std::string body);
 
   ObjectStore& store_;
   StorageLayout layout_;
-  CatalogueIndex index_;
-  std::mutex journal_mu_;
-  bool journaling_ = false;               // Guarded by journal_mu_.
-  std::set<std::string> journal_;         // Guarded by journal_mu_.
-  std::set<std::string> tombstones_;      // Guarded by journal_mu_.
-  std::deque<std::string> tombstone_order_;  // Guarded by journal_mu_; oldest first.
+  std::unique_ptr<InMemoryCatalogueIndexStore> owned_index_;  // When no store was given.
+  CatalogueIndexStore& index_;
 };
 
 IndexEntry IndexEntryFor(const RecordingInfo& r);
 
 // kConflict "Recording '{id}' was deleted".
 Status DeletedError(const std::string& recording_id);
+bool IsDeletedError(const Status& s, const std::string& recording_id);
 
 }  // namespace mr::recording

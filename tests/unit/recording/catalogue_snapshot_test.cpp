@@ -90,8 +90,8 @@ TEST(CatalogueRebuildTest, WritesDuringTheScanAreNotLost) {
     EXPECT_TRUE((co_await catalogue.Delete(std::move(gone))).ok());
   };
   auto stats = RunTask(ioc, catalogue.Rebuild());
-  ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(catalogue.size(), 5u);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(*RunTask(ioc, catalogue.Size()), 5u);
   RecordingListQuery q;
   q.limit = 10;
   auto page = RunTask(ioc, catalogue.List(q));
