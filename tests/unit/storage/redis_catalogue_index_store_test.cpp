@@ -344,6 +344,40 @@ TEST_F(RedisCatalogueIndexStoreTest, TwoInstancesShareOneIndexAndNamespacesDoNot
   EXPECT_EQ(*Await(store_.Size()), 1u);
 }
 
+TEST_F(RedisCatalogueIndexStoreTest, ConcurrentRebuildsByTwoInstancesLeaveOneWholeIndex) {
+  IoThread io_b;
+  AsioRedisClient client_b(io_b.ioc(), Options());
+  RedisCatalogueIndexStore store_b(client_b, kNs);
+  std::vector<IndexEntry> mine;
+  std::vector<IndexEntry> theirs;
+  for (int i = 0; i < 4000; ++i) {
+    std::string id = "id";
+    id += std::to_string(i);
+    mine.push_back(Entry(id, "A", i));
+    theirs.push_back(Entry(id, "B", i));
+  }
+  Reset(store_, {Entry("old", "R", 1)});
+  std::thread other([&] { EXPECT_TRUE(io_b.Await(store_b.Reset(theirs)).ok()); });
+  Reset(store_, mine);
+  other.join();
+  EXPECT_EQ(*Await(store_.Size()), 4000u);
+  CatalogueQuery q;
+  q.limit = 1000;
+  const std::string room = Await(store_.Query(q))->entries.at(0).room_id;
+  q.room_id = room == "A" ? "B" : "A";
+  EXPECT_TRUE(Await(store_.Query(q))->entries.empty()) << "a mix of both rebuilds";
+  // Only the current generation is left.
+  const std::string current = peer_.Query({"GET", std::string(kNs) + ":current"}).at(0);
+  std::string current_prefix = kNs;
+  current_prefix += ":g:";
+  current_prefix += current;
+  for (const std::string& key : AllKeys()) {
+    if (key.find(":g:") != std::string::npos) {
+      EXPECT_EQ(key.rfind(current_prefix, 0), 0u) << key;
+    }
+  }
+}
+
 TEST_F(RedisCatalogueIndexStoreTest, OneRoundTripPerOperation) {
   Reset(store_, {Entry("a", "R", 1), Entry("b", "R2", 2, RecordingStatus::kFailed)});
   CatalogueQuery q;
