@@ -70,6 +70,16 @@ const std::vector<std::string>& KnownConfigKeys() {
       "MEET_HTTP_THREADS",   "MEET_SHUTDOWN_DRAIN_SECONDS", "MEET_MAX_BODY_BYTES",
       "MEET_INITIAL_API_KEY", "MEET_API_KEYS",         "MEET_LOG_LEVEL",
       "MEET_BLOB_STORAGE_MODE", "MEET_STORAGE_DIR",    "MEET_S3_SUBBUCKET",
+      // Parsed by storage/s3 (s3_options.hpp): fleet storage.
+      "MEET_S3_BUCKET",      "MEET_S3_SERVICE_ENDPOINT", "MEET_S3_ACCESS_KEY",
+      "MEET_S3_SECRET_KEY",  "MEET_AWS_REGION",        "MEET_S3_WITH_PATH_STYLE_ACCESS",
+      "MEET_S3_REQUEST_TIMEOUT_MS", "MEET_S3_MAX_RETRIES", "MEET_S3_RETRY_BASE_DELAY_MS",
+      "MEET_S3_READ_CHUNK_BYTES", "MEET_S3_MULTIPART_THRESHOLD_BYTES",
+      // Parsed by coordination/redis (redis_options.hpp): fleet coordination.
+      "MEET_REDIS_HOST",     "MEET_REDIS_PORT",        "MEET_REDIS_USERNAME",
+      "MEET_REDIS_PASSWORD", "MEET_REDIS_DB",          "MEET_REDIS_COMMAND_TIMEOUT_MS",
+      "MEET_REDIS_SENTINEL_HOST_LIST", "MEET_REDIS_SENTINEL_PASSWORD",
+      "MEET_REDIS_SENTINEL_MASTER_NAME",
       // Parsed by livekit/ and lksim/.
       "LIVEKIT_URL",         "LIVEKIT_URL_PRIVATE",    "LIVEKIT_API_KEY",
       "LIVEKIT_API_SECRET",  "LIVEKIT_WEBHOOK_URLS",   "MEET_EMBEDDED_LIVEKIT_PORT",
@@ -187,9 +197,9 @@ Result<ServiceOptions> LoadServiceOptions(const Environment& env,
     o.log_level = *v;
   }
   if (auto v = get("MEET_BLOB_STORAGE_MODE")) {
-    if (*v != "local") {
+    if (*v != "local" && *v != "s3") {
       return Invalid("MEET_BLOB_STORAGE_MODE",
-                     "'" + *v + "' is not supported by this build (supported: local)");
+                     "'" + *v + "' is not supported by this build (supported: local, s3)");
     }
     o.storage_mode = *v;
   }

@@ -32,7 +32,7 @@ struct ServiceOptions {
   std::string log_level = "info";  // MEET_LOG_LEVEL
 
   // Storage.
-  std::string storage_mode = "local";     // MEET_BLOB_STORAGE_MODE: local (s3 in a later release)
+  std::string storage_mode = "local";     // MEET_BLOB_STORAGE_MODE: local or s3 (MEET_S3_*)
   std::string storage_dir = "./data";     // MEET_STORAGE_DIR: the local-disk bucket root
   std::string subbucket = "openvidu-meet";  // MEET_S3_SUBBUCKET: key prefix inside the bucket
 
