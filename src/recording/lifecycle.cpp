@@ -16,6 +16,10 @@ namespace mr::recording {
 
 std::string RoomLockKey(const std::string& room_id) { return kRoomLockPrefix + room_id; }
 
+std::string RecordLockKey(const std::string& recording_id) {
+  return "mr_lock:recording_" + recording_id;
+}
+
 namespace {
 
 Status RoomNotFound(const std::string& room_id) {
@@ -484,6 +488,7 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
     // One event of a recording at a time: the record is read, changed and written as a unit,
     // and webhooks and signals leave in processing order.
     auto guard = co_await records_mu_.Lock(id);
+    const std::string fleet_owner = co_await LockRecordInFleet(id);
     bool created = false;
     auto changed = co_await Store(*incoming, &created);
     if (!changed.ok()) {
@@ -530,6 +535,7 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
         }
       }
     }
+    co_await UnlockRecordInFleet(id, fleet_owner);
     if (signal) {
       co_await SendSignal(room_id, signal->topic, signal->payload);
     }
@@ -640,19 +646,22 @@ Task<Status> RecordingLifecycle::StopEgresses(std::optional<std::string> room_id
 Task<Status> RecordingLifecycle::MarkFinished(std::string recording_id, RecordingStatus status,
                                               std::string error) {
   auto guard = co_await records_mu_.Lock(recording_id);
+  const std::string fleet_owner = co_await LockRecordInFleet(recording_id);
   auto stored = co_await d_.catalogue->Get(recording_id);
+  std::optional<RecordingInfo> next;
+  Status s;
   if (!stored.ok()) {
-    co_return stored.status();
+    s = stored.status();
+  } else if (!stored->has_value()) {
+    s = NotFoundError("Recording '" + recording_id + "' not found");
+  } else {
+    next = recording::MarkFinished(**stored, status, std::move(error));
+    if (next) {
+      s = co_await d_.catalogue->Save(*next);
+    }
   }
-  if (!stored->has_value()) {
-    co_return NotFoundError("Recording '" + recording_id + "' not found");
-  }
-  auto next = recording::MarkFinished(**stored, status, std::move(error));
-  if (!next) {
-    co_return Status::Ok();
-  }
-  Status s = co_await d_.catalogue->Save(*next);
-  if (s.ok()) {
+  co_await UnlockRecordInFleet(recording_id, fleet_owner);
+  if (s.ok() && next) {
     d_.webhooks->Enqueue(AppEvent::kRecordingEnded, recording_id, RecordingToJson(*next));
     Signal signal = RecordingSignal(*next);
     co_await SendSignal(next->room_id, signal.topic, signal.payload);
@@ -666,8 +675,10 @@ Task<Status> RecordingLifecycle::ApplyEgress(EgressInfo egress) {
     co_return record.status();
   }
   auto guard = co_await records_mu_.Lock(record->recording_id);
+  const std::string fleet_owner = co_await LockRecordInFleet(record->recording_id);
   bool created = false;
   auto changed = co_await Store(*record, &created);
+  co_await UnlockRecordInFleet(record->recording_id, fleet_owner);
   if (!changed.ok()) {
     co_return changed.status();
   }
@@ -676,6 +687,39 @@ Task<Status> RecordingLifecycle::ApplyEgress(EgressInfo egress) {
                          RecordingToJson(**changed));
   }
   co_return Status::Ok();
+}
+
+Task<std::string> RecordingLifecycle::LockRecordInFleet(const std::string& recording_id) {
+  const std::string key = RecordLockKey(recording_id);
+  const std::string owner = d_.random->SecureHex(16);
+  const int64_t deadline = d_.clock->NowMs() + kRecordLockWait.count();
+  Millis pause(5);
+  while (true) {
+    auto got = co_await d_.locks->Acquire(key, owner, kRecordLockTtl);
+    if (got.ok() && *got) {
+      co_return owner;
+    }
+    if (!got.ok() || d_.clock->NowMs() >= deadline) {
+      log::Warn("recording processed without its fleet lock",
+                {{"recordingId", recording_id},
+                 {"reason", got.ok() ? std::string("held too long") : got.status().ToString()}});
+      co_return std::string();
+    }
+    co_await SleepFor(*d_.timers, pause);
+    pause = std::min(pause * 2, Millis(100));
+  }
+}
+
+Task<void> RecordingLifecycle::UnlockRecordInFleet(const std::string& recording_id,
+                                                   std::string owner) {
+  if (owner.empty()) {
+    co_return;
+  }
+  auto released = co_await d_.locks->Release(RecordLockKey(recording_id), owner);
+  if (!released.ok()) {  // It expires by itself (kRecordLockTtl).
+    log::Warn("recording fleet lock not released",
+              {{"recordingId", recording_id}, {"error", released.status().ToString()}});
+  }
 }
 
 Task<void> RecordingLifecycle::SendRoomStatus(std::string room_id, std::string identity) {

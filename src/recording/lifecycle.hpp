@@ -67,6 +67,12 @@ inline constexpr const char* kRecordingEndedEvent = "recording_ended";
 std::string RoomLockKey(const std::string& room_id);
 inline constexpr const char* kRoomLockPrefix = "ov_meet_lock:recording_active_";
 
+// `mr_lock:recording_{recordingId}`: held while one instance reads, changes and writes a record.
+// Short-lived; its TTL only matters when the holder dies mid-update.
+std::string RecordLockKey(const std::string& recording_id);
+inline constexpr Millis kRecordLockTtl{30000};
+inline constexpr Millis kRecordLockWait{10000};
+
 struct LifecycleDeps {
   LiveKit* livekit = nullptr;
   RecordingCatalogue* catalogue = nullptr;
@@ -136,6 +142,14 @@ class RecordingLifecycle {
   Task<Status> FailAndStop(std::string room_id, std::string owner, EgressInfo egress,
                            std::string reason);
   Task<Result<std::optional<RecordingInfo>>> Store(RecordingInfo incoming, bool* created);
+  // The fleet-wide half of the per-recording lock (records_mu_ is the local half): instances of
+  // a fleet may process events of one recording at the same time (webhooks reach any instance),
+  // and a read-change-write must not interleave with another one. Returns the owner token to
+  // release with, or "" when the lock could not be had (the back-end is down or it stayed held
+  // past kRecordLockWait): the event is then processed anyway, since the state machine keeps a
+  // record from going backwards and losing an event is worse.
+  Task<std::string> LockRecordInFleet(const std::string& recording_id);
+  Task<void> UnlockRecordInFleet(const std::string& recording_id, std::string owner);
   Task<std::string> RoomNameFor(const std::string& room_id, const std::string& recording_id);
   void Spawn(Task<void> task);
 
