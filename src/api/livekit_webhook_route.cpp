@@ -22,9 +22,27 @@ void AddLiveKitWebhookRoute(http::Router& router, LiveKitWebhookDeps deps) {
       log::Debug("LiveKit webhook duplicate ignored", {{"id", event->id}, {"event", event->event}});
       co_return ok;
     }
+    std::string claim;
+    if (deps.fleet_locks && !event->id.empty()) {
+      claim = "ov_meet_lock:webhook_" + event->event + "_" + event->id;
+      auto first = co_await deps.fleet_locks->Acquire(claim, deps.instance_id, kClaimTtl);
+      if (first.ok() && !*first) {
+        log::Debug("LiveKit webhook handled by another instance",
+                   {{"id", event->id}, {"event", event->event}});
+        co_return ok;
+      }
+      if (!first.ok()) {
+        log::Warn("LiveKit webhook not de-duplicated across the fleet",
+                  {{"id", event->id}, {"error", first.status().ToString()}});
+        claim.clear();
+      }
+    }
     log::Debug("LiveKit webhook", {{"id", event->id}, {"event", event->event}});
     if (deps.on_event) {
       co_await deps.on_event(std::move(*event));
+    }
+    if (!claim.empty()) {
+      co_await deps.fleet_locks->Renew(claim, deps.instance_id, kDoneTtl);
     }
     co_return ok;
   });
