@@ -314,6 +314,7 @@ Task<Status> RunOncePerFleet(LockService& locks, std::string name, std::string i
                {{"task", name}, {"key", key}});
     co_return Status::Ok();
   }
+  log::Debug("periodic task running", {{"task", name}, {"instance", instance_id}});
   co_return co_await fn();
 }
 

@@ -35,9 +35,6 @@ Task<Status> RecordingMaintenance::RunLockKeeper() {
   if (!held.ok()) {
     co_return held.status();
   }
-  if (held->empty()) {
-    co_return Status::Ok();
-  }
   auto egresses = co_await InProgressEgresses();
   if (!egresses.ok()) {
     co_return egresses.status();
@@ -49,9 +46,20 @@ Task<Status> RecordingMaintenance::RunLockKeeper() {
     locks.push_back(jobs::RoomLock{room, l.created_at_ms, l.expires_at_ms});
     owners[room] = l.owner;
   }
+  const auto in_progress = jobs::RoomsWithEgressInProgress(*egresses);
   auto plan = jobs::PlanRoomLocks(d_.clock->NowMs(), o_.orphaned_lock_grace.count(), locks,
-                                  jobs::RoomsWithEgressInProgress(*egresses));
+                                  in_progress);
   Status first;
+  for (const auto& room : jobs::RoomsToRelock(locks, in_progress)) {
+    // Taken only if still free (a start may have taken it meanwhile); whoever ends the egress
+    // releases it with the owner it reads (RecordingLifecycle::ReleaseIfNoEgress).
+    auto taken = co_await d_.locks->Acquire(RoomLockKey(room), kRestoredLockOwner, o_.lifecycle.lock_ttl);
+    if (taken.ok() && *taken) {
+      log::Warn("room lock restored for a running recording", {{"roomId", room}});
+    } else if (!taken.ok() && first.ok()) {
+      first = taken.status();
+    }
+  }
   for (const auto& decision : plan) {
     const std::string key = RoomLockKey(decision.room_id);
     Result<bool> done = true;

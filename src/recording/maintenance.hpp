@@ -2,7 +2,8 @@
 // RecordingMaintenance: the self-healing jobs of the recording lifecycle — thin loops that fetch
 // the inputs, call the pure planners of recording/jobs/ and apply their decisions (STYLE rule 3).
 //   - RunLockKeeper (reference §6.6, Q15/Q16): renews the room locks of rooms with an egress in
-//     progress and frees the others once older than the grace period.
+//     progress, takes them again when they were lost (a Redis restarted without persistence; the
+//     owner is then kRestoredLockOwner), and frees the others once older than the grace period.
 //   - RunStaleCleanup (§6.7): stops egresses that stopped progressing in rooms nobody publishes
 //     to (marking them aborted), and settles egresses stuck in ENDING as failed.
 //   - RunReconciliation (start-up and with the stale cleanup): stored records that are not
@@ -22,6 +23,8 @@
 #include "recording/recording_options.hpp"
 
 namespace mr::recording {
+
+inline constexpr const char* kRestoredLockOwner = "lock-keeper";
 
 struct MaintenanceDeps {
   LiveKit* livekit = nullptr;

@@ -35,4 +35,19 @@ std::vector<LockDecision> PlanRoomLocks(int64_t now_ms, int64_t grace_ms,
   return out;
 }
 
+std::vector<std::string> RoomsToRelock(const std::vector<RoomLock>& locks,
+                                       const std::set<std::string>& rooms_in_progress) {
+  std::set<std::string> locked;
+  for (const RoomLock& lock : locks) {
+    locked.insert(lock.room_id);
+  }
+  std::vector<std::string> out;
+  for (const std::string& room : rooms_in_progress) {
+    if (!locked.contains(room)) {
+      out.push_back(room);
+    }
+  }
+  return out;
+}
+
 }  // namespace mr::recording::jobs

@@ -59,6 +59,12 @@ std::vector<LockDecision> PlanRoomLocks(int64_t now_ms, int64_t grace_ms,
                                         const std::vector<RoomLock>& locks,
                                         const std::set<std::string>& rooms_in_progress);
 
+// Rooms with an in-progress recording egress but no lock, in room order: the lock was lost (a
+// Redis restarted without persistence) and must be taken again, or a second recording of the
+// room could start while the first still runs.
+std::vector<std::string> RoomsToRelock(const std::vector<RoomLock>& locks,
+                                       const std::set<std::string>& rooms_in_progress);
+
 // The decision for one lock.
 LockAction DecideRoomLock(int64_t now_ms, int64_t grace_ms, const RoomLock& lock,
                           bool egress_in_progress);

@@ -104,5 +104,14 @@ TEST(LockKeeperTest, RoomsWithEgressInProgress) {
   EXPECT_TRUE(RoomsWithEgressInProgress({}).empty());
 }
 
+TEST(LockKeeperTest, RoomsToRelockAreTheRecordingRoomsWithoutALock) {
+  const std::vector<RoomLock> locks = {{"held", 1, 2}, {"idle", 1, 2}};
+  EXPECT_EQ(RoomsToRelock(locks, {"held", "lost", "R"}), (std::vector<std::string>{"R", "lost"}));
+  EXPECT_TRUE(RoomsToRelock(locks, {"held"}).empty());
+  EXPECT_EQ(RoomsToRelock({}, {"R2"}), (std::vector<std::string>{"R2"}));
+  // Exact room match: a lock of "R" does not cover "R2".
+  EXPECT_EQ(RoomsToRelock({{"R", 1, 2}}, {"R2"}), (std::vector<std::string>{"R2"}));
+}
+
 }  // namespace
 }  // namespace mr::recording::jobs

@@ -58,6 +58,22 @@ TEST(MaintenanceTest, LockKeeperFreesAnOrphanedLockAfterTheGracePeriod) {
   EXPECT_FALSE(h.RoomLock("room1").has_value());
 }
 
+TEST(MaintenanceTest, LockKeeperRestoresALostLockOfARunningRecording) {
+  Harness h;
+  Jobs jobs(h);
+  StartActive(h);
+  // A Redis restarted without persistence loses every lock.
+  h.Run([](coordination::LockService* l) -> Task<void> {
+    auto lock = co_await l->Get(RoomLockKey("room1"));
+    co_await l->Release(RoomLockKey("room1"), (*lock)->owner);
+  }(&h.locks));
+  EXPECT_TRUE(jobs.Run(jobs.maintenance.RunLockKeeper()).ok());
+  ASSERT_TRUE(h.RoomLock("room1").has_value());
+  EXPECT_EQ(h.RoomLock("room1")->owner, kRestoredLockOwner);
+  auto again = h.Spawn(h.lifecycle.Start("room1"));
+  EXPECT_EQ((*again)->status().code(), StatusCode::kConflict);
+}
+
 TEST(MaintenanceTest, LockKeeperFailureIsReportedAndChangesNothing) {
   Harness h;
   Jobs jobs(h);
