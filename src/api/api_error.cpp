@@ -19,16 +19,19 @@ http::Response UnexpectedResponse(std::string_view operation) {
 }
 
 http::Response DependencyFailureResponse(const Status& status, std::string_view operation) {
+  // The S3 store's messages start with "S3": its failures are answered as the reference names
+  // them ("S3 Error"), the local disk's as "Storage Error".
+  const char* label = status.message().rfind("S3", 0) == 0 ? "S3 Error" : "Storage Error";
   switch (status.code()) {
     case StatusCode::kUnavailable:
     case StatusCode::kTimeout:
       log::Warn("dependency unavailable", {{"operation", operation}, {"error", status.message()}});
-      return http::Response::MakeError(503, "Storage Error",
+      return http::Response::MakeError(503, label,
                                        "Storage is not available: " + status.message());
     case StatusCode::kDestination:
       log::Error("storage destination refused", {{"operation", operation}, {"error", status.message()}});
       return http::Response::MakeError(
-          503, "Storage Error",
+          503, label,
           "Storage refused the request (check the bucket and credentials): " + status.message());
     default:
       log::Error("unexpected failure", {{"operation", operation}, {"error", status.ToString()}});
