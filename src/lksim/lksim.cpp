@@ -1,6 +1,7 @@
 #include "lksim/lksim.hpp"
 
 #include <algorithm>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
@@ -197,6 +198,13 @@ using SyncHandler = std::function<http::Response(LkSim::Impl&, const http::Reque
 Task<http::Response> RunSync(std::weak_ptr<LkSim::Impl> w, SyncHandler f, http::Request& req);
 Task<http::Response> Dispatch(std::weak_ptr<LkSim::Impl> w, http::Request& req);
 Task<http::Response> RunTwirp(std::weak_ptr<LkSim::Impl> w, http::Request& req);
+Task<void> RunUpload(std::weak_ptr<LkSim::Impl> w, std::shared_ptr<EgressUploader> uploader,
+                     std::string id, std::filesystem::path file, std::string key, int64_t size);
+
+// LiveKit reports an upload error with the psrpc code's HTTP form (§5.5).
+int32_t UploadErrorCode(const Status& st) {
+  return st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kTimeout ? 503 : 500;
+}
 }  // namespace
 
 struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
@@ -231,15 +239,25 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
 
   struct Egress {
     EgressState info;
-    std::filesystem::path path;
-    Json s3;  // Normalized upload config or null.
+    std::filesystem::path path;  // Where the encoder writes (storage_dir / key).
+    std::string key;             // The filename without a leading '/': the upload key.
+    Json s3;                     // Normalized upload config or null.
     std::unique_ptr<Encoder> encoder;
     std::shared_ptr<Listener> listener;
     std::vector<Timer> timers;
     bool encoder_started = false;
     bool delay_passed = true;
     bool never_active = false;
+    bool uploading = false;  // The encoder has ended and the file is being uploaded.
     EndReason end = EndReason::kNone;
+  };
+
+  // A finished file to hand to opts_.uploader (built under mu_, started after it is released).
+  struct UploadJob {
+    std::string id;
+    std::filesystem::path file;
+    std::string key;
+    int64_t size = 0;
   };
 
   Impl(asio::io_context& ioc, const Clock& clock, LkSimOptions options)
@@ -453,7 +471,18 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     return e.info;
   }
 
-  void FillFileResult(Egress& e, int64_t size) {
+  // The file's `location` while it is where the request put it: the S3 URL form when the request
+  // named an S3 upload, else the local path (LiveKit's local storage).
+  std::string RequestedLocation(const Egress& e) const {
+    return e.s3.is_null() ? e.path.string() : S3Location(e.s3, e.info.file.filename);
+  }
+  // The file's `location` once opts_.uploader has stored it.
+  std::string UploadedLocation(const Egress& e) const {
+    return e.s3.is_null() ? opts_.uploader->Location(e.key)
+                          : S3Location(e.s3, e.info.file.filename);
+  }
+
+  void FillFileResult(Egress& e, int64_t size, std::string location) {
     if (e.info.file.ended_at_ns == 0) {
       e.info.file.ended_at_ns = NowNs();
       if (e.info.file.started_at_ns != 0) {
@@ -461,8 +490,8 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
       }
     }
     e.info.file.size = size;
-    e.info.file.location =
-        e.s3.is_null() ? e.path.string() : S3Location(e.s3, e.info.file.filename);
+    e.info.file.location = std::move(location);
+    // The manifest is written locally (also with an uploader: only the media file is uploaded).
     if (!e.info.manifest_location.empty() && e.s3.is_null()) {
       std::ofstream m(e.info.manifest_location, std::ios::trunc);
       m << EgressJson(e.info).dump();
@@ -481,21 +510,40 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
 
   void OnEncoderEnd(const std::string& id, EncoderResult r, const std::string& error) {
     std::unique_ptr<Encoder> done;  // Destroyed after the lock is released.
-    std::lock_guard<std::mutex> lock(mu_);
+    std::optional<UploadJob> upload;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      upload = EndEncodingLocked(id, r, error, done);
+    }
+    if (upload) {
+      // Spawned outside mu_: the upload's first steps may run on this thread.
+      asio::co_spawn(ioc_,
+                     RunUpload(weak_from_this(), opts_.uploader, std::move(upload->id),
+                               std::move(upload->file), std::move(upload->key), upload->size),
+                     asio::detached);
+    }
+  }
+
+  // The encoder of egress `id` ended (`error` empty: cleanly). Moves the encoder to `done`, and
+  // settles the egress, or returns the upload to run before it can settle.
+  std::optional<UploadJob> EndEncodingLocked(const std::string& id, const EncoderResult& r,
+                                             const std::string& error,
+                                             std::unique_ptr<Encoder>& done) {
     auto it = egresses_.find(id);
     if (stopped_ || it == egresses_.end()) {
-      return;
+      return std::nullopt;
     }
     Egress& e = it->second;
     done = std::move(e.encoder);
     if (IsFinished(e.info.status)) {
-      return;
+      return std::nullopt;
     }
     if (!error.empty()) {
+      // A failed encoder's partial file stays local: a real Egress fails without uploading.
       std::error_code ec;
       auto size = std::filesystem::file_size(e.path, ec);
       if (e.info.status == EgressStatus::kActive || e.info.status == EgressStatus::kEnding) {
-        FillFileResult(e, ec ? 0 : static_cast<int64_t>(size));
+        FillFileResult(e, ec ? 0 : static_cast<int64_t>(size), RequestedLocation(e));
       }
       e.info.error = error;
       e.info.error_code = 500;
@@ -503,9 +551,22 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
         e.info.details = "End reason: Failure";
       }
       Transition(e, EgressStatus::kFailed);
-      return;
+      return std::nullopt;
     }
-    FillFileResult(e, r.size);
+    if (opts_.uploader) {
+      // As a real Egress, the status stays ENDING (ACTIVE on the limit path) until the upload
+      // is done; Stop waits for uploads_in_flight_ to drop to zero.
+      e.uploading = true;
+      ++uploads_in_flight_;
+      return UploadJob{id, e.path, e.key, r.size};
+    }
+    SettleEncoded(e, r.size, RequestedLocation(e));
+    return std::nullopt;
+  }
+
+  // The final status of an egress whose file is complete where `location` says.
+  void SettleEncoded(Egress& e, int64_t size, std::string location) {
+    FillFileResult(e, size, std::move(location));
     if (e.end == EndReason::kLimit) {
       e.info.error = "Session limit reached";
       e.info.error_code = 413;
@@ -514,6 +575,32 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     } else {
       Transition(e, EgressStatus::kComplete);
     }
+  }
+
+  // An upload started by OnEncoderEnd ended with `st`: settles its egress. After Stop the egress
+  // is left as it is.
+  void OnUploadDoneLocked(const std::string& id, const Status& st, int64_t size) {
+    auto it = egresses_.find(id);
+    if (stopped_ || it == egresses_.end()) {
+      return;
+    }
+    Egress& e = it->second;
+    e.uploading = false;
+    if (IsFinished(e.info.status)) {
+      return;
+    }
+    if (st.ok()) {
+      SettleEncoded(e, size, UploadedLocation(e));
+      return;
+    }
+    // The file stays in staging, which is where the failed egress reports it.
+    FillFileResult(e, size, RequestedLocation(e));
+    e.info.error = "upload failed: " + st.message();
+    e.info.error_code = UploadErrorCode(st);
+    if (e.info.details.empty()) {
+      e.info.details = "End reason: Failure";
+    }
+    Transition(e, EgressStatus::kFailed);
   }
 
   // ---- Twirp ----
@@ -754,6 +841,7 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
     std::string rel = e.info.file.filename;
     rel.erase(0, rel.find_first_not_of('/'));
     e.path = opts_.storage_dir / rel;
+    e.key = rel;
     e.s3 = rc.s3;
     if (!rc.disable_manifest) {
       const std::string manifest_key =
@@ -829,11 +917,14 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
               return;
             }
             Egress& eg = it->second;
+            if (eg.uploading) {
+              return;  // The encoder has already ended well.
+            }
             eg.encoder.reset();  // Simulates an encoder crash: the child is killed.
             std::error_code ec;
             auto size = std::filesystem::file_size(eg.path, ec);
             if (eg.info.status != EgressStatus::kStarting) {
-              s.FillFileResult(eg, ec ? 0 : static_cast<int64_t>(size));
+              s.FillFileResult(eg, ec ? 0 : static_cast<int64_t>(size), s.RequestedLocation(eg));
             }
             eg.info.error = "lksim fault: encoder failure";
             eg.info.error_code = 500;
@@ -1226,6 +1317,7 @@ struct LkSim::Impl : std::enable_shared_from_this<LkSim::Impl> {
   std::map<std::string, Json> data_;         // guarded by mu_; SendData packets by room name.
   Faults faults_;                            // guarded by mu_
   std::set<Timer> reply_timers_;             // guarded by mu_; replies held back by a fault.
+  int uploads_in_flight_ = 0;                // guarded by mu_; RunUpload coroutines running.
   bool stopped_ = false;                     // guarded by mu_
 };
 
@@ -1274,6 +1366,66 @@ Task<http::Response> RunTwirp(std::weak_ptr<LkSim::Impl> w, http::Request& req) 
   co_return res;
 }
 
+// Uploads one finished file, then settles its egress. A free coroutine whose parameters live in
+// its frame; it holds the Impl only weakly, so an upload outliving lksim changes nothing.
+Task<void> RunUpload(std::weak_ptr<LkSim::Impl> w, std::shared_ptr<EgressUploader> uploader,
+                     std::string id, std::filesystem::path file, std::string key, int64_t size) {
+  Status st;
+  try {
+    st = co_await uploader->Upload(file, key);
+  } catch (const std::exception& ex) {  // A broken uploader must not leave the count behind.
+    st = InternalError(std::string("uploader threw: ") + ex.what());
+  }
+  auto self = w.lock();  // Null when lksim is gone: the upload then settles nothing.
+  if (self) {
+    std::lock_guard<std::mutex> lock(self->mu_);
+    self->OnUploadDoneLocked(id, st, size);
+  }
+  if (st.ok()) {
+    // The file is in the bucket, so the staging copy goes (also after Stop). Outside mu_: file
+    // system calls may be slow.
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    if (ec) {
+      log::Warn("lksim cannot remove staged file",
+                {{"path", file.string()}, {"error", ec.message()}});
+    }
+  } else {
+    log::Warn("lksim egress upload failed",
+              {{"egress_id", id}, {"key", key}, {"error", st.ToString()}});
+  }
+  if (self) {
+    // Counted down last, so Stop's wait also covers the removal above.
+    std::lock_guard<std::mutex> lock(self->mu_);
+    --self->uploads_in_flight_;
+  }
+}
+
+// Waits, polling, until no upload is in flight or `limit` passes. Polling keeps the wait free of
+// cross-thread timer cancellation (uploads end on any io thread); it only runs during Stop.
+Task<void> WaitForUploads(std::shared_ptr<LkSim::Impl> self, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  asio::steady_timer tick(self->ioc_);
+  while (true) {
+    int left = 0;
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      left = self->uploads_in_flight_;
+    }
+    if (left == 0) {
+      co_return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log::Warn("lksim stopped with uploads still running; their egresses stay ENDING",
+                {{"uploads", left}});
+      co_return;
+    }
+    tick.expires_after(std::chrono::milliseconds(10));
+    boost::system::error_code ec;
+    co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 Task<http::Response> Dispatch(std::weak_ptr<LkSim::Impl> w, http::Request& req) {
   auto self = w.lock();
   if (!self) {
@@ -1309,6 +1461,7 @@ Task<void> LkSim::Stop() {
     impl->server_->BeginShutdown();
   }
   impl->Shutdown();
+  co_await WaitForUploads(impl, impl->opts_.upload_stop_timeout);
   if (impl->server_) {
     co_await impl->server_->Drain(std::chrono::milliseconds(1000));
   }

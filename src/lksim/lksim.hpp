@@ -8,7 +8,8 @@
 //     bad_route);
 //   - simulated participants and room lifecycle (empty/departure timeouts);
 //   - room-composite egress with LiveKit's status lifecycle, recorded by an Encoder (ffmpeg, or
-//     the NullEncoder for load tests) into `storage_dir`;
+//     the NullEncoder for load tests) into `storage_dir`, and with an EgressUploader then moved
+//     to a bucket before the egress completes (uploader.hpp);
 //   - signed webhooks to `webhook_urls`;
 //   - a control API under `/sim/` (participants, data packets, fault injection), documented in
 //     src/lksim/README.md. The control API has no authentication: bind it to loopback.
@@ -30,6 +31,7 @@
 #include "common/async.hpp"
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "lksim/uploader.hpp"
 
 namespace mr::lksim {
 
@@ -40,7 +42,8 @@ struct LkSimOptions {
   uint16_t port = 7880;  // 0 picks a free port (see LkSim::port()).
   std::string api_key = "devkey";
   std::string api_secret = "secret";
-  std::filesystem::path storage_dir;  // Egress files go to storage_dir / filename.
+  // Egress files go to storage_dir / filename (a staging folder when `uploader` is set).
+  std::filesystem::path storage_dir;
   std::vector<std::string> webhook_urls;
   EncoderKind encoder = EncoderKind::kFfmpeg;
   uint32_t empty_timeout_s = 300;      // Default for rooms created without one (LiveKit: 300).
@@ -51,6 +54,13 @@ struct LkSimOptions {
   // Webhook retry backoff base (waits are base * 1, 2, 4, 8); tests set a few milliseconds.
   std::chrono::milliseconds webhook_backoff_base{1000};
   std::string ffmpeg = "ffmpeg";  // The ffmpeg binary (PATH lookup unless it has a '/').
+  // Null: finished files stay under storage_dir. Set: a finished file is uploaded under its
+  // filename (no leading '/') while the egress stays ENDING, then removed locally; the egress
+  // completes, or fails with "upload failed: ..." (see README.md, "Uploads").
+  std::shared_ptr<EgressUploader> uploader;
+  // How long Stop waits for in-flight uploads before abandoning them (their egresses stay
+  // ENDING, as with a worker that is gone).
+  std::chrono::milliseconds upload_stop_timeout{10000};
 };
 
 // Reads MEET_EMBEDDED_LIVEKIT_PORT, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, MEET_STORAGE_DIR,
@@ -70,7 +80,8 @@ class LkSim {
   // The bound port; 0 before Start.
   uint16_t port() const;
   // Stops accepting, ends every encoder (their egresses are left as they are), cancels timers,
-  // drops pending webhooks and drains open requests (at most about a second).
+  // drops pending webhooks, waits for in-flight uploads (at most upload_stop_timeout; an upload
+  // that ends meanwhile changes no egress) and drains open requests (at most about a second).
   Task<void> Stop();
 
   struct Impl;
