@@ -353,8 +353,9 @@ Task<Status> RedisCatalogueIndexStore::Reset(std::vector<IndexEntry> entries) {
     args.push_back(gen);
     args.push_back(stale);
     for (; next < end; ++next) {
-      args.push_back(EncodeValue(entries[next]));  // Does not read the id, moved out next.
-      args.insert(args.end() - 1, std::move(entries[next].recording_id));
+      std::string value = EncodeValue(entries[next]);
+      args.push_back(std::move(entries[next].recording_id));
+      args.push_back(std::move(value));
     }
     std::vector<std::string> keys;
     Result<RedisReply> r = co_await redis_.Eval(redis_index::BuildChunkScript(), std::move(keys),
