@@ -5,7 +5,11 @@
 
 #include <cstdio>
 
+#include "app/backends.hpp"
+#include "app/bucket_uploader.hpp"
 #include "common/beast_http_client.hpp"
+#include "common/random.hpp"
+#include "common/timers.hpp"
 #include "common/clock.hpp"
 #include "common/http/server.hpp"
 #include "common/logging.hpp"
@@ -66,6 +70,21 @@ int RunLkSim(const config::ServiceOptions& options) {
   http::IgnoreSigpipe();
   asio::io_context ioc;
   SystemClock clock;
+  // With MEET_BLOB_STORAGE_MODE=s3 the egress uploads finished recordings to the bucket, as a
+  // LiveKit Egress configured with S3 storage does (the fleet's set-up, docs/operations.md).
+  SystemRandom random;
+  AsioTimers timers(ioc);
+  BeastHttpClient http_client(ioc.get_executor());
+  Backends storage;
+  if (options.storage_mode == "s3") {
+    if (Status s = MakeObjectStore(ioc, options, clock, timers, random, http_client, storage);
+        !s.ok()) {
+      log::Error("lksim cannot use the bucket", {{"error", s.ToString()}});
+      return 1;
+    }
+    sim_options->uploader = std::make_shared<BucketUploader>(*storage.store);
+    log::Info("lksim uploads recordings", {{"to", storage.storage_description}});
+  }
   lksim::LkSim sim(ioc, clock, *sim_options);
   if (Status s = sim.Start(); !s.ok()) {
     log::Error("lksim cannot start", {{"error", s.message()}});

@@ -18,6 +18,8 @@
 #include "api/livekit_webhook_route.hpp"
 #include "api/rooms_routes.hpp"
 #include "api/recording_control_routes.hpp"
+#include "app/backends.hpp"
+#include "app/bucket_uploader.hpp"
 #include "app/livekit_events.hpp"
 #include "app/room_recordings_adapter.hpp"
 #include "common/async.hpp"
@@ -33,6 +35,7 @@
 #include "recording/maintenance.hpp"
 #include "recording/recording_options.hpp"
 #include "common/clock.hpp"
+#include "common/duration.hpp"
 #include "common/logging.hpp"
 #include "common/random.hpp"
 #include "livekit/livekit_options.hpp"
@@ -47,6 +50,22 @@ namespace mr::app {
 namespace {
 
 using Millis = std::chrono::milliseconds;
+// How often an instance checks that the shared catalogue index still exists (a Redis restarted
+// without persistence loses it). MEET_CATALOGUE_INDEX_CHECK_INTERVAL overrides it.
+constexpr Millis kIndexGuardInterval{30000};
+
+Result<Millis> IndexGuardInterval(const config::ServiceOptions& o) {
+  auto it = o.raw.find("MEET_CATALOGUE_INDEX_CHECK_INTERVAL");
+  if (it == o.raw.end() || it->second.empty()) {
+    return kIndexGuardInterval;
+  }
+  auto d = ParseDuration(it->second);
+  if (!d || *d < Millis(100)) {
+    return InvalidArgumentError("MEET_CATALOGUE_INDEX_CHECK_INTERVAL: must be a duration of at least 100ms, got '" +
+                                it->second + "'");
+  }
+  return *d;
+}
 
 // MEET_BASE_URL, else the request's own scheme and Host (scope.md, Q14: never shared state).
 std::function<std::string(const http::Request&)> MakeBaseUrl(const config::ServiceOptions& o,
@@ -66,14 +85,6 @@ std::function<std::string(const http::Request&)> MakeBaseUrl(const config::Servi
   };
 }
 
-// Listing caches pay off for repeated scans of the same folders (room deletion, reindex); the
-// start-up scan visits each recording folder once, so a small cache keeps idle memory low.
-storage::LocalObjectStoreOptions StoreOptions() {
-  storage::LocalObjectStoreOptions o;
-  o.listing_cache_max_folders = 4096;
-  return o;
-}
-
 int ThreadCount(const config::ServiceOptions& o) {
   if (o.http_threads > 0) {
     return o.http_threads;
@@ -81,32 +92,18 @@ int ThreadCount(const config::ServiceOptions& o) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-}  // namespace
 
-int RunServe(const config::ServiceOptions& options) {
-  http::IgnoreSigpipe();
-  asio::io_context ioc;
-  SystemClock clock;
-  SystemRandom random;
-
-  std::unique_ptr<storage::LocalObjectStore> store;
-  try {
-    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir, StoreOptions());
-  } catch (const std::exception& e) {
-    log::Error("storage unusable", {{"dir", options.storage_dir}, {"error", e.what()}});
-    return 1;
-  }
-  recording::RecordingCatalogue catalogue(*store, recording::StorageLayout(options.subbucket));
-
-  // Start-up: serve from the index snapshot at once when there is one, and verify it against
-  // storage in the background (a full scan of 100 000 records takes seconds on a loaded disk);
-  // without a snapshot, scan before listening. See docs/decisions.md, "Catalogue and index".
+// One process (no shared index): serve from the index snapshot at once when there is one, and
+// verify it against storage in the background (a full scan of 100 000 records takes seconds on a
+// loaded disk); without a snapshot, scan before listening. See docs/decisions.md, "Catalogue and
+// index". Returns false when the catalogue cannot be served.
+bool LoadLocalIndex(asio::io_context& ioc, recording::RecordingCatalogue& catalogue,
+                    std::jthread& verifier) {
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed_ms = [&t0] {
     return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
   };
-  std::jthread verifier;  // Joined on every return path.
-  auto loaded = RunTask(ioc, catalogue.LoadSnapshot());
+  auto loaded = Await(ioc, catalogue.LoadSnapshot());
   if (loaded.ok()) {
     log::Info("catalogue loaded from snapshot; verifying against storage",
               {{"recordings", *loaded}, {"ms", elapsed_ms()}});
@@ -130,21 +127,52 @@ int RunServe(const config::ServiceOptions& options) {
       // RSS reflects the index, not the start-up peak.
       ::malloc_trim(0);
     });
-  } else {
-    if (loaded.status().code() != StatusCode::kNotFound) {
-      log::Warn("catalogue snapshot ignored", {{"error", loaded.status().ToString()}});
-    }
-    auto rebuilt = RunTask(ioc, catalogue.Rebuild());
-    if (!rebuilt.ok()) {
-      log::Error("catalogue index rebuild failed", {{"error", rebuilt.status().ToString()}});
+    return true;
+  }
+  if (loaded.status().code() != StatusCode::kNotFound) {
+    log::Warn("catalogue snapshot ignored", {{"error", loaded.status().ToString()}});
+  }
+  auto rebuilt = Await(ioc, catalogue.Rebuild());
+  if (!rebuilt.ok()) {
+    log::Error("catalogue index rebuild failed", {{"error", rebuilt.status().ToString()}});
+    return false;
+  }
+  log::Info("catalogue indexed",
+            {{"recordings", rebuilt->indexed}, {"skipped", rebuilt->skipped}, {"ms", elapsed_ms()}});
+  if (Status s = Await(ioc, catalogue.SaveSnapshot()); !s.ok()) {
+    log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
+  }
+  ::malloc_trim(0);  // See the verifier above.
+  return true;
+}
+
+}  // namespace
+
+int RunServe(const config::ServiceOptions& options) {
+  http::IgnoreSigpipe();
+  asio::io_context ioc;
+  SystemClock clock;
+  SystemRandom random;
+  AsioTimers timers(ioc);
+  BeastHttpClient http_client(ioc.get_executor());
+  const std::string instance_id = random.SecureHex(16);
+
+  auto backends = MakeBackends(ioc, options, clock, timers, random, http_client);
+  if (!backends.ok()) {
+    log::Error("back-end unusable", {{"error", backends.status().ToString()}});
+    return backends.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  recording::RecordingCatalogue catalogue(*backends->store, recording::StorageLayout(options.subbucket),
+                                          backends->index.get());
+  std::jthread verifier;  // Joined on every return path.
+  if (catalogue.shared_index()) {
+    if (Status s = Await(ioc, EnsureSharedIndex(catalogue, *backends->locks, timers, instance_id));
+        !s.ok()) {
+      log::Error("shared catalogue index unusable", {{"error", s.ToString()}});
       return 1;
     }
-    log::Info("catalogue indexed",
-              {{"recordings", rebuilt->indexed}, {"skipped", rebuilt->skipped}, {"ms", elapsed_ms()}});
-    if (Status s = RunTask(ioc, catalogue.SaveSnapshot()); !s.ok()) {
-      log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
-    }
-    ::malloc_trim(0);  // See the verifier above.
+  } else if (!LoadLocalIndex(ioc, catalogue, verifier)) {
+    return 1;
   }
 
   auto livekit_options = livekit::LiveKitOptionsFromEnv(options.raw);
@@ -173,6 +201,11 @@ int RunServe(const config::ServiceOptions& options) {
   auto recording_options = recording::RecordingOptionsFromEnv(options.raw);
   if (!recording_options.ok()) {
     log::Error("invalid recording configuration", {{"error", recording_options.status().message()}});
+    return 2;
+  }
+  auto index_guard_interval = IndexGuardInterval(options);
+  if (!index_guard_interval.ok()) {
+    log::Error("invalid catalogue configuration", {{"error", index_guard_interval.status().message()}});
     return 2;
   }
   auto sender_options = notify::WebhookSenderOptionsFrom(options.raw, options.api_keys);
@@ -204,6 +237,9 @@ int RunServe(const config::ServiceOptions& options) {
       return 2;
     }
     sim_options->storage_dir = options.storage_dir;
+    if (options.storage_mode == "s3") {  // Stands in for an Egress uploading to the bucket.
+      sim_options->uploader = std::make_shared<BucketUploader>(*backends->store);
+    }
     sim_options->api_key = livekit_options->api_key;
     sim_options->api_secret = livekit_options->api_secret;
     if (sim_options->webhook_urls.empty()) {
@@ -219,14 +255,11 @@ int RunServe(const config::ServiceOptions& options) {
     log::Info("embedded LiveKit listening", {{"port", sim->port()}});
   }
 
-  AsioTimers timers(ioc);
-  BeastHttpClient http_client(ioc.get_executor());
   livekit::TwirpLiveKitClient livekit_client(http_client, *livekit_options, clock);
-  // One instance: in-process coordination (issue 5 brings Redis for a fleet).
-  coordination::InProcessLockService locks(clock);
-  coordination::InProcessEventBus bus;
+  coordination::LockService& locks = *backends->locks;
+  coordination::EventBus& bus = *backends->bus;
   notify::WebhookSender webhooks(ioc.get_executor(), http_client, timers, clock, *sender_options);
-  rooms::RoomRepo room_repo(*store, rooms::RoomRepoOptions{options.subbucket});
+  rooms::RoomRepo room_repo(*backends->store, rooms::RoomRepoOptions{options.subbucket});
   RepoRoomDirectory room_directory(room_repo, catalogue);
 
   recording::LifecycleDeps lifecycle_deps;
@@ -256,6 +289,7 @@ int RunServe(const config::ServiceOptions& options) {
                                             clock);
   livekit::WebhookDeduplicator webhook_dedup;
   api::AddLiveKitWebhookRoute(router, {&webhook_receiver, &webhook_dedup, &clock,
+                                       backends->fleet() ? &locks : nullptr, instance_id,
                                        [&events](recording::WebhookEvent e) {
                                          return events.Handle(std::move(e));
                                        }});
@@ -264,14 +298,15 @@ int RunServe(const config::ServiceOptions& options) {
   recording::MaintenanceDeps maintenance_deps{&livekit_client, &catalogue, &locks, &lifecycle, &clock};
   recording::RecordingMaintenance maintenance(maintenance_deps, *recording_options);
   coordination::PeriodicRunner jobs(ioc.get_executor(), timers, random);
-  const std::string instance_id = random.SecureHex(16);
   auto add_job = [&](const char* name, Millis interval, coordination::PeriodicFn fn) {
     coordination::PeriodicTaskOptions o;
     o.name = name;
     o.interval = interval;
     o.jitter = std::min(interval / 10, Millis(5000));
     o.retry_period = std::min(interval, Millis(30000));
-    const Millis lock_ttl = std::max(interval - Millis(1000), Millis(1000));
+    // Held for (almost) the whole interval, so runs anywhere in the fleet are at least 0.9
+    // intervals apart whatever the instances' phases; it expires before the next tick.
+    const Millis lock_ttl = interval - std::min(interval / 10, Millis(1000));
     jobs.Add(o, coordination::OncePerFleet(locks, name, instance_id, lock_ttl, std::move(fn)));
   };
   add_job("recordingLockKeeper", recording_options->lock_gc_interval,
@@ -282,11 +317,20 @@ int RunServe(const config::ServiceOptions& options) {
           [&maintenance] { return maintenance.RunReconciliation(); });
   add_job("roomGarbageCollector", recording_options->room_gc_interval,
           [&room_service] { return room_service.DeleteExpiredRooms(); });
+  if (catalogue.shared_index()) {
+    // A Redis restarted without persistence loses the shared index: rebuild it from storage.
+    add_job("catalogueIndexGuard", *index_guard_interval,
+            [&catalogue, &locks, &timers, &instance_id] {
+              return EnsureSharedIndex(catalogue, locks, timers, instance_id);
+            });
+  }
   jobs.Start();
 
   log::Info("listening", {{"address", options.bind_address},
                           {"port", bound_port},
-                          {"storage", options.storage_dir},
+                          {"storage", backends->storage_description},
+                          {"coordination", backends->fleet() ? "redis" : "in-process"},
+                          {"instance", instance_id},
                           {"threads", ThreadCount(options)}});
 
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
@@ -319,7 +363,7 @@ int RunServe(const config::ServiceOptions& options) {
         asio::detached);
   });
 
-  // The start-up rebuild ran the io_context to completion, which leaves it stopped.
+  // A start-up step may have run the io_context out of work, which leaves it stopped.
   ioc.restart();
   std::vector<std::thread> threads;
   const int n = ThreadCount(options);
@@ -333,9 +377,13 @@ int RunServe(const config::ServiceOptions& options) {
   if (verifier.joinable()) {
     verifier.join();
   }
-  ioc.restart();
-  if (Status s = RunTask(ioc, catalogue.SaveSnapshot()); !s.ok()) {
-    log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
+  if (!catalogue.shared_index()) {
+    if (Status s = Await(ioc, catalogue.SaveSnapshot()); !s.ok()) {
+      log::Warn("catalogue snapshot not saved", {{"error", s.ToString()}});
+    }
+  }
+  if (backends->redis) {
+    backends->redis->Stop();
   }
   log::Info("stopped");
   return 0;
@@ -343,27 +391,38 @@ int RunServe(const config::ServiceOptions& options) {
 
 int RunReindex(const config::ServiceOptions& options) {
   asio::io_context ioc;
-  std::unique_ptr<storage::LocalObjectStore> store;
-  try {
-    store = std::make_unique<storage::LocalObjectStore>(options.storage_dir);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "storage unusable: %s\n", e.what());
+  SystemClock clock;
+  SystemRandom random;
+  AsioTimers timers(ioc);
+  BeastHttpClient http_client(ioc.get_executor());
+  auto backends = MakeBackends(ioc, options, clock, timers, random, http_client);
+  if (!backends.ok()) {
+    std::fprintf(stderr, "back-end unusable: %s\n", backends.status().ToString().c_str());
     return 1;
   }
-  recording::RecordingCatalogue catalogue(*store, recording::StorageLayout(options.subbucket));
+  recording::RecordingCatalogue catalogue(*backends->store, recording::StorageLayout(options.subbucket),
+                                          backends->index.get());
   const auto t0 = std::chrono::steady_clock::now();
-  auto rebuilt = RunTask(ioc, catalogue.Rebuild());
+  // A shared index is rebuilt in place (a new generation switched atomically): the fleet keeps
+  // serving the old one meanwhile.
+  auto rebuilt = Await(ioc, catalogue.Rebuild());
   if (!rebuilt.ok()) {
     std::fprintf(stderr, "reindex failed: %s\n", rebuilt.status().ToString().c_str());
     return 1;
   }
   const auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("indexed %zu recordings (%zu objects skipped) in %lld ms\n", rebuilt->indexed,
-              rebuilt->skipped, static_cast<long long>(ms));
-  // The next start serves from this snapshot at once.
-  if (Status s = RunTask(ioc, catalogue.SaveSnapshot()); !s.ok()) {
-    std::fprintf(stderr, "snapshot not saved: %s\n", s.ToString().c_str());
-    return 1;
+  std::printf("indexed %zu recordings (%zu objects skipped) in %lld ms%s\n", rebuilt->indexed,
+              rebuilt->skipped, static_cast<long long>(ms),
+              catalogue.shared_index() ? " (shared index in Redis)" : "");
+  if (!catalogue.shared_index()) {
+    // The next start serves from this snapshot at once.
+    if (Status s = Await(ioc, catalogue.SaveSnapshot()); !s.ok()) {
+      std::fprintf(stderr, "snapshot not saved: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  if (backends->redis) {
+    backends->redis->Stop();
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "config/service_options.hpp"
 #include "recording/recording_options.hpp"
+#include "storage/s3/s3_options.hpp"
 
 namespace mr {
 namespace {
@@ -14,6 +15,13 @@ namespace {
 TEST(ConfigKeysTest, RecordingOptionKeysAreKnownToTheConfigFile) {
   const auto& known = config::KnownConfigKeys();
   for (const auto& key : recording::RecordingOptionKeys()) {
+    EXPECT_NE(std::find(known.begin(), known.end(), key), known.end()) << key;
+  }
+}
+
+TEST(ConfigKeysTest, S3OptionKeysAreKnownToTheConfigFile) {
+  const auto& known = config::KnownConfigKeys();
+  for (const auto& key : storage::S3OptionKeys()) {
     EXPECT_NE(std::find(known.begin(), known.end(), key), known.end()) << key;
   }
 }
