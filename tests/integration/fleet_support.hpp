@@ -41,14 +41,17 @@ inline bool PollUntil(const std::function<bool()>& pred,
 class Fleet {
  public:
   // Starts the peers and `instances` instances with `extra` added to each instance's environment.
-  explicit Fleet(int instances, std::map<std::string, std::string> extra = {})
+  // With `start_instances` false, only the peers start (ports are reserved for `instances`): the
+  // caller configures the fleet (e.g. SetInstanceS3Endpoint) and calls StartInstance itself.
+  explicit Fleet(int instances, std::map<std::string, std::string> extra = {},
+                 bool start_instances = true)
       : extra_(std::move(extra)) {
     lk_port_ = FreeLoopbackPort();
     for (int i = 0; i < instances; ++i) {
       ports_.push_back(FreeLoopbackPort());
     }
     StartLiveKit();
-    for (int i = 0; i < instances; ++i) {
+    for (int i = 0; start_instances && i < instances; ++i) {
       StartInstance(i);
     }
   }
@@ -65,6 +68,10 @@ class Fleet {
   size_t size() const { return instances_.size(); }
   ServiceProcess& instance(size_t i) { return *instances_.at(i); }
   bool running(size_t i) const { return instances_.at(i) != nullptr; }
+  uint16_t port(size_t i) const { return ports_.at(i); }
+  // Instances started from now on reach S3 at `endpoint` (e.g. a fault-injecting proxy in front
+  // of the S3 server) instead of the S3 server itself; lksim keeps uploading to it directly.
+  void SetInstanceS3Endpoint(std::string endpoint) { instance_s3_endpoint_ = std::move(endpoint); }
   uint16_t livekit_port() const { return lk_port_; }
 
   // The environment every instance shares (storage and coordination).
@@ -76,7 +83,8 @@ class Fleet {
         {"LIVEKIT_API_KEY", kFleetLkKey},
         {"LIVEKIT_API_SECRET", kFleetLkSecret},
         {"MEET_BLOB_STORAGE_MODE", "s3"},
-        {"MEET_S3_SERVICE_ENDPOINT", s3_.endpoint()},
+        {"MEET_S3_SERVICE_ENDPOINT",
+         instance_s3_endpoint_.empty() ? s3_.endpoint() : instance_s3_endpoint_},
         {"MEET_S3_BUCKET", s3_.bucket()},
         {"MEET_S3_ACCESS_KEY", S3Peer::kAccessKey},
         {"MEET_S3_SECRET_KEY", S3Peer::kSecretKey},
@@ -203,6 +211,7 @@ class Fleet {
   }
 
   std::map<std::string, std::string> extra_;
+  std::string instance_s3_endpoint_;  // Empty: the S3 server's own.
   TempDir dir_;
   RedisPeer redis_;
   S3Peer s3_;
