@@ -125,4 +125,13 @@ Task<Status> EnsureSharedIndex(recording::RecordingCatalogue& catalogue,
   }
 }
 
+Task<Status> GuardSharedIndex(recording::RecordingCatalogue& catalogue,
+                              coordination::LockService& locks, Timers& timers,
+                              std::string instance_id) {
+  if (Status s = co_await EnsureSharedIndex(catalogue, locks, timers, instance_id); !s.ok()) {
+    co_return s;
+  }
+  co_return co_await catalogue.RetryIndexWrites();
+}
+
 }  // namespace mr::app

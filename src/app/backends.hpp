@@ -49,6 +49,12 @@ Task<Status> EnsureSharedIndex(recording::RecordingCatalogue& catalogue,
                                coordination::LockService& locks, Timers& timers,
                                const std::string& instance_id);
 
+// The fleet's periodic index check: EnsureSharedIndex, then the index writes this instance could
+// not make while Redis was unreachable (RecordingCatalogue::RetryIndexWrites).
+Task<Status> GuardSharedIndex(recording::RecordingCatalogue& catalogue,
+                              coordination::LockService& locks, Timers& timers,
+                              std::string instance_id);
+
 // The configured object store alone (local folder or S3 bucket, checked), for commands that need
 // storage without coordination (the standalone embedded LiveKit uploading to the bucket).
 Status MakeObjectStore(asio::io_context& ioc, const config::ServiceOptions& options, Clock& clock,

@@ -298,16 +298,20 @@ int RunServe(const config::ServiceOptions& options) {
   recording::MaintenanceDeps maintenance_deps{&livekit_client, &catalogue, &locks, &lifecycle, &clock};
   recording::RecordingMaintenance maintenance(maintenance_deps, *recording_options);
   coordination::PeriodicRunner jobs(ioc.get_executor(), timers, random);
-  auto add_job = [&](const char* name, Millis interval, coordination::PeriodicFn fn) {
+  auto task_options = [](const char* name, Millis interval) {
     coordination::PeriodicTaskOptions o;
     o.name = name;
     o.interval = interval;
     o.jitter = std::min(interval / 10, Millis(5000));
     o.retry_period = std::min(interval, Millis(30000));
+    return o;
+  };
+  auto add_job = [&](const char* name, Millis interval, coordination::PeriodicFn fn) {
     // Held for (almost) the whole interval, so runs anywhere in the fleet are at least 0.9
     // intervals apart whatever the instances' phases; it expires before the next tick.
     const Millis lock_ttl = interval - std::min(interval / 10, Millis(1000));
-    jobs.Add(o, coordination::OncePerFleet(locks, name, instance_id, lock_ttl, std::move(fn)));
+    jobs.Add(task_options(name, interval),
+             coordination::OncePerFleet(locks, name, instance_id, lock_ttl, std::move(fn)));
   };
   add_job("recordingLockKeeper", recording_options->lock_gc_interval,
           [&maintenance] { return maintenance.RunLockKeeper(); });
@@ -318,11 +322,12 @@ int RunServe(const config::ServiceOptions& options) {
   add_job("roomGarbageCollector", recording_options->room_gc_interval,
           [&room_service] { return room_service.DeleteExpiredRooms(); });
   if (catalogue.shared_index()) {
-    // A Redis restarted without persistence loses the shared index: rebuild it from storage.
-    add_job("catalogueIndexGuard", *index_guard_interval,
-            [&catalogue, &locks, &timers, &instance_id] {
-              return EnsureSharedIndex(catalogue, locks, timers, instance_id);
-            });
+    // On every instance (not once per fleet): the index writes to retry are this instance's.
+    // A lost index (Redis restarted without persistence) is rebuilt by one of them.
+    jobs.Add(task_options("catalogueIndexGuard", *index_guard_interval),
+             [&catalogue, &locks, &timers, &instance_id] {
+               return GuardSharedIndex(catalogue, locks, timers, instance_id);
+             });
   }
   jobs.Start();
 

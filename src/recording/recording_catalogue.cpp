@@ -188,23 +188,52 @@ Task<Status> RecordingCatalogue::SaveSnapshot() {
   co_return co_await store_.Put(kSnapshotKey, EncodeCatalogueSnapshot(layout_.subbucket(), all));
 }
 
+namespace {
+
+// A stored metadata object as Get answers it: absent is nullopt, never an error.
+Result<std::optional<RecordingInfo>> ParseStoredRecord(const std::string& recording_id,
+                                                       Result<std::string> body) {
+  if (!body.ok()) {
+    if (body.status().code() == StatusCode::kNotFound) {
+      return std::optional<RecordingInfo>();
+    }
+    return body.status();
+  }
+  auto rec = ParseRecordingJson(*body);
+  if (!rec.ok() || rec->recording_id != recording_id) {
+    return InternalError("recording metadata of '" + recording_id + "' is unreadable");
+  }
+  return std::optional<RecordingInfo>(std::move(*rec));
+}
+
+}  // namespace
+
 Task<Result<std::optional<RecordingInfo>>> RecordingCatalogue::Get(std::string recording_id) {
   auto parts = ParseRecordingId(recording_id);
   if (!parts) {
     co_return InvalidArgumentError("Invalid recordingId format: " + recording_id);
   }
-  auto body = co_await store_.Get(layout_.MetadataKey(*parts));
-  if (!body.ok()) {
-    if (body.status().code() == StatusCode::kNotFound) {
-      co_return std::optional<RecordingInfo>();
-    }
-    co_return body.status();
+  co_return ParseStoredRecord(recording_id, co_await store_.Get(layout_.MetadataKey(*parts)));
+}
+
+// The records of a page, read kScanParallelism at a time (each read is a round trip on S3).
+// REQUIRES: every id comes from the index, hence passed ParseRecordingId when it was saved.
+Task<std::vector<Result<std::optional<RecordingInfo>>>> RecordingCatalogue::GetRecords(
+    const std::vector<IndexEntry>& entries) {
+  std::vector<std::string> keys;
+  for (const auto& e : entries) {
+    auto parts = ParseRecordingId(e.recording_id);
+    keys.push_back(parts ? layout_.MetadataKey(*parts) : std::string());
   }
-  auto rec = ParseRecordingJson(*body);
-  if (!rec.ok() || rec->recording_id != recording_id) {
-    co_return InternalError("recording metadata of '" + recording_id + "' is unreadable");
+  auto bodies = co_await GetMany(keys);
+  std::vector<Result<std::optional<RecordingInfo>>> out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    out.push_back(keys[i].empty()
+                      ? Result<std::optional<RecordingInfo>>(InvalidArgumentError(
+                            "Invalid recordingId format: " + entries[i].recording_id))
+                      : ParseStoredRecord(entries[i].recording_id, std::move(bodies[i])));
   }
-  co_return std::optional<RecordingInfo>(std::move(*rec));
+  co_return out;
 }
 
 Task<Result<std::optional<AccessSecrets>>> RecordingCatalogue::GetSecrets(std::string recording_id) {
@@ -228,24 +257,27 @@ Task<Result<std::optional<AccessSecrets>>> RecordingCatalogue::GetSecrets(std::s
 
 // Delete tombstones an id before removing its objects (on any instance); a Put that raced past
 // the first check and landed after the removal is undone by the second, so a deleted record never
-// comes back.
+// comes back. When the tombstones cannot be read (Redis down), the write goes ahead: losing a
+// recording's update is worse than the small chance of re-creating one deleted just before the
+// outage (deletions themselves refuse to run without their tombstones).
 Task<Status> RecordingCatalogue::PutUnlessDeleted(const std::string& recording_id,
                                                   const std::string& key, std::string body) {
   auto deleted = co_await index_.IsTombstoned(recording_id);
-  if (!deleted.ok()) {
-    co_return deleted.status();
-  }
-  if (*deleted) {
+  if (deleted.ok() && *deleted) {
     co_return DeletedError(recording_id);
+  }
+  if (!deleted.ok()) {
+    log::Warn("tombstones unreadable; writing anyway",
+              {{"recordingId", recording_id}, {"error", deleted.status().ToString()}});
   }
   if (Status s = co_await store_.Put(key, std::move(body)); !s.ok()) {
     co_return s;
   }
   deleted = co_await index_.IsTombstoned(recording_id);
-  if (!deleted.ok() || *deleted) {
+  if (deleted.ok() && *deleted) {
     std::vector<std::string> keys{key};
     co_await store_.DeleteMany(std::move(keys));
-    co_return deleted.ok() ? DeletedError(recording_id) : deleted.status();
+    co_return DeletedError(recording_id);
   }
   co_return Status::Ok();
 }
@@ -260,7 +292,12 @@ Task<Status> RecordingCatalogue::Save(RecordingInfo record) {
       !s.ok()) {
     co_return s;
   }
-  co_return co_await index_.Upsert(IndexEntryFor(record));
+  // The record is stored (storage is the source of truth); an index that cannot be reached is
+  // fixed later by RetryIndexWrites rather than failing a write that landed.
+  if (Status s = co_await index_.Upsert(IndexEntryFor(record)); !s.ok()) {
+    DeferIndexWrite(record.recording_id, s);
+  }
+  co_return Status::Ok();
 }
 
 Task<Status> RecordingCatalogue::SaveSecrets(std::string recording_id, AccessSecrets secrets) {
@@ -284,8 +321,10 @@ Task<Result<RecordingListPage>> RecordingCatalogue::List(RecordingListQuery quer
     }
     CataloguePage& page = *queried;
     bool stale = false;
-    for (const auto& entry : page.entries) {
-      auto rec = co_await Get(entry.recording_id);
+    auto records = co_await GetRecords(page.entries);
+    for (size_t i = 0; i < page.entries.size(); ++i) {
+      const IndexEntry& entry = page.entries[i];
+      auto& rec = records[i];
       if (!rec.ok()) {
         co_return rec.status();
       }
@@ -367,11 +406,58 @@ Task<Status> RecordingCatalogue::Delete(std::vector<std::string> recording_ids) 
   for (const auto& id : recording_ids) {
     // Storage no longer has the record; an index left behind is fixed by the next List.
     if (Status removed = co_await index_.Remove(id); !removed.ok()) {
-      log::Warn("deleted recording left in the index", {{"recording_id", id},
-                                                         {"error", removed.ToString()}});
+      DeferIndexWrite(id, removed);
     }
   }
   co_return Status::Ok();
+}
+
+void RecordingCatalogue::DeferIndexWrite(const std::string& recording_id, const Status& why) {
+  log::Warn("catalogue index not updated; retried later",
+            {{"recordingId", recording_id}, {"error", why.ToString()}});
+  std::lock_guard lock(pending_mu_);
+  if (pending_index_.size() < kMaxPendingIndexWrites) {
+    pending_index_.insert(recording_id);
+  } else {
+    pending_overflow_ = true;  // Too many to track: only a rebuild can fix the index.
+  }
+}
+
+Task<Status> RecordingCatalogue::RetryIndexWrites() {
+  std::set<std::string> ids;
+  bool overflow = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    ids.swap(pending_index_);
+    std::swap(overflow, pending_overflow_);
+  }
+  if (overflow) {
+    auto rebuilt = co_await Rebuild();
+    if (!rebuilt.ok()) {
+      std::lock_guard lock(pending_mu_);
+      pending_overflow_ = true;
+      co_return rebuilt.status();
+    }
+    co_return Status::Ok();
+  }
+  Status first;
+  for (const auto& id : ids) {
+    auto rec = co_await Get(id);
+    Status s = rec.status();
+    if (rec.ok() && rec->has_value()) {
+      s = co_await index_.Upsert(IndexEntryFor(**rec));
+    } else if (rec.ok()) {
+      s = co_await index_.Remove(id);
+    }
+    if (!s.ok()) {
+      std::lock_guard lock(pending_mu_);
+      pending_index_.insert(id);
+      if (first.ok()) {
+        first = s;
+      }
+    }
+  }
+  co_return first;
 }
 
 Task<Result<bool>> RecordingCatalogue::IsDeleted(std::string recording_id) {

@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -97,19 +99,33 @@ class RecordingCatalogue {
   // or retried LiveKit webhook of a deleted recording must not bring its record back.
   Task<Result<bool>> IsDeleted(std::string recording_id);
 
+  // Index writes that failed (the index store was unreachable) while the storage write landed:
+  // re-applied from storage by this call (the fleet's index guard job runs it every tick), so a
+  // Redis outage does not leave the shared index without a record. Past kMaxPendingIndexWrites
+  // ids, the next call rebuilds the whole index instead.
+  Task<Status> RetryIndexWrites();
+  static constexpr size_t kMaxPendingIndexWrites = 100000;
+
   static constexpr size_t kScanParallelism = 32;
 
  private:
   Task<Status> ReplayJournal();
   Task<Result<std::pair<RebuildStats, std::vector<IndexEntry>>>> Scan();
   Task<std::vector<Result<std::string>>> GetMany(const std::vector<std::string>& keys);
+  Task<std::vector<Result<std::optional<RecordingInfo>>>> GetRecords(
+      const std::vector<IndexEntry>& entries);
   Task<void> GetWorker(const std::vector<std::string>* keys, std::atomic<size_t>* next,
                        std::vector<Result<std::string>>* out, std::shared_ptr<OneShot> done);
   Task<Status> PutUnlessDeleted(const std::string& recording_id, const std::string& key,
                                 std::string body);
 
+  void DeferIndexWrite(const std::string& recording_id, const Status& why);
+
   ObjectStore& store_;
   StorageLayout layout_;
+  std::mutex pending_mu_;
+  std::set<std::string> pending_index_;  // Guarded by pending_mu_.
+  bool pending_overflow_ = false;        // Guarded by pending_mu_.
   std::unique_ptr<InMemoryCatalogueIndexStore> owned_index_;  // When no store was given.
   CatalogueIndexStore& index_;
 };

@@ -197,7 +197,8 @@ TEST_F(FleetTest, AKilledInstanceLosesNothing) {
 }
 
 TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
-  StartFleet(2, {{"MEET_CATALOGUE_INDEX_CHECK_INTERVAL", "1s"}});
+  StartFleet(2, {{"MEET_CATALOGUE_INDEX_CHECK_INTERVAL", "1s"},
+                 {"MEET_RECORDING_LOCK_GC_INTERVAL", "1s"}});
   const std::string room = ReadyRoom("Outage");
   const std::string id = Start(0, room);
   ASSERT_FALSE(id.empty());
@@ -215,9 +216,9 @@ TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
   ExpectStatusEverywhere(id, "complete");
   ExpectMediaServed(0, id);
   EXPECT_EQ(F().RoomRecordings(0, room).size(), 1u);
-  // Jobs resume after the restart (the index guard runs every second somewhere in the fleet).
+  // Jobs resume after the restart (the lock keeper runs every second somewhere in the fleet).
   EXPECT_TRUE(PollUntil([&] {
-    const std::string marker = R"("msg":"periodic task running","task":"catalogueIndexGuard")";
+    const std::string marker = R"("msg":"periodic task running","task":"recordingLockKeeper")";
     return F().instance(0).Log().find(marker, log0) != std::string::npos ||
            F().instance(1).Log().find(marker, log1) != std::string::npos;
   }, 10s));
