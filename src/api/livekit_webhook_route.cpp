@@ -38,8 +38,21 @@ void AddLiveKitWebhookRoute(http::Router& router, LiveKitWebhookDeps deps) {
       }
     }
     log::Debug("LiveKit webhook", {{"id", event->id}, {"event", event->event}});
+    const std::string id = event->id;
+    const std::string name = event->event;
+    Status applied;
     if (deps.on_event) {
-      co_await deps.on_event(std::move(*event));
+      applied = co_await deps.on_event(std::move(*event));
+    }
+    if (!applied.ok()) {
+      deps.dedup->Forget(id);
+      if (!claim.empty()) {
+        co_await deps.fleet_locks->Release(claim, deps.instance_id);
+      }
+      log::Warn("LiveKit webhook not applied; answered 503 so it is sent again",
+                {{"id", id}, {"event", name}, {"error", applied.ToString()}});
+      co_return http::Response::MakeError(503, "Service Unavailable",
+                                          "The event could not be applied; retry later");
     }
     if (!claim.empty()) {
       co_await deps.fleet_locks->Renew(claim, deps.instance_id, kDoneTtl);

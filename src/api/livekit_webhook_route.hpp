@@ -2,7 +2,9 @@
 // POST /livekit/webhook: LiveKit's webhooks, verified before anything else (scope.md: a forged or
 // tampered webhook is answered 401 and changes nothing), de-duplicated by event id, then handed to
 // `on_event`. A verified webhook is answered 200 with an empty body, as LiveKit expects, also when
-// it is a duplicate. A signed body that is not a WebhookEvent is answered 400.
+// it is a duplicate. A signed body that is not a WebhookEvent is answered 400. An event that could
+// not be applied (its record could not be stored: storage down beyond the retries) is answered 503
+// with its de-duplication forgotten, so LiveKit's retry (to this or another instance) applies it.
 //
 // De-duplication has two levels: the in-process WebhookDeduplicator, then, in a fleet, a claim in
 // the shared LockService (`ov_meet_lock:webhook_{event}_{id}`, as the reference names it), so a
@@ -30,7 +32,8 @@ struct LiveKitWebhookDeps {
   coordination::LockService* fleet_locks = nullptr;
   std::string instance_id;  // Owner of this instance's claims.
   // Processes one verified, first-seen event (the recording lifecycle plugs in here).
-  std::function<Task<void>(recording::WebhookEvent)> on_event;
+  // Not OK: the event was not applied and must come again (answered 503, claims released).
+  std::function<Task<Status>(recording::WebhookEvent)> on_event;
 };
 
 inline constexpr std::chrono::milliseconds kClaimTtl{15000};

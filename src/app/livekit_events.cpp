@@ -4,16 +4,16 @@
 
 namespace mr::app {
 
-Task<void> LiveKitEvents::Handle(recording::WebhookEvent event) {
+Task<Status> LiveKitEvents::Handle(recording::WebhookEvent event) {
   const std::string& name = event.event;
   if (name == "egress_started" || name == "egress_updated" || name == "egress_ended") {
     if (event.egress_info) {
-      co_await lifecycle_.OnEgressEvent(name, std::move(*event.egress_info));
+      co_return co_await lifecycle_.OnEgressEvent(name, std::move(*event.egress_info));
     }
-    co_return;
+    co_return Status::Ok();
   }
   if (!event.room) {
-    co_return;
+    co_return Status::Ok();
   }
   const std::string room_id = event.room->name;
   if (name == "room_started") {
@@ -29,7 +29,7 @@ Task<void> LiveKitEvents::Handle(recording::WebhookEvent event) {
     if (!room.ok()) {
       // Reference §5.6: when deleting the recordings fails nothing else happens.
       log::Error("room_finished not applied", {{"roomId", room_id}, {"error", room.status().ToString()}});
-      co_return;
+      co_return Status::Ok();
     }
     if (room->has_value()) {
       webhooks_.Enqueue(recording::AppEvent::kMeetingEnded, room_id,
@@ -50,6 +50,7 @@ Task<void> LiveKitEvents::Handle(recording::WebhookEvent event) {
       co_await lifecycle_.SendRoomStatus(room_id, p.identity);
     }
   }
+  co_return Status::Ok();
 }
 
 }  // namespace mr::app

@@ -26,7 +26,9 @@ class LiveKitEvents {
                 recording::AppWebhooks& webhooks, std::function<std::string()> base_url)
       : lifecycle_(lifecycle), rooms_(rooms), webhooks_(webhooks), base_url_(std::move(base_url)) {}
 
-  Task<void> Handle(recording::WebhookEvent event);
+  // Not OK when the event could not be applied and should be delivered again (its record could not
+  // be stored): the webhook is then answered 503, so LiveKit resends it.
+  Task<Status> Handle(recording::WebhookEvent event);
 
  private:
   recording::RecordingLifecycle& lifecycle_;

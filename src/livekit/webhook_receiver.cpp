@@ -102,6 +102,13 @@ bool WebhookDeduplicator::FirstSeen(const std::string& event_id, MonoTime now) {
   return true;
 }
 
+void WebhookDeduplicator::Forget(const std::string& event_id) {
+  // Its entry in order_ stays until it expires; evicting it then at worst forgets a re-delivery
+  // early, which only means handling it once more.
+  std::lock_guard<std::mutex> lock(mu_);
+  seen_.erase(event_id);
+}
+
 size_t WebhookDeduplicator::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return seen_.size();

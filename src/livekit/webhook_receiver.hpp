@@ -71,6 +71,9 @@ class WebhookDeduplicator {
   // Clock::Monotonic(). Thread-safe.
   bool FirstSeen(const std::string& event_id, MonoTime now);
 
+  // Forgets `event_id`, so its next delivery is handled (the first one could not be applied).
+  void Forget(const std::string& event_id);
+
   // Ids currently remembered.
   size_t size() const;
 

@@ -434,11 +434,9 @@ Task<Result<RecordingInfo>> RecordingLifecycle::Stop(std::string recording_id) {
 Task<Result<std::optional<RecordingInfo>>> RecordingLifecycle::Store(RecordingInfo incoming,
                                                                      bool* created) {
   *created = false;
+  // Unreadable tombstones (Redis down) do not stop the update: see RecordingCatalogue::Save.
   auto deleted = co_await d_.catalogue->IsDeleted(incoming.recording_id);
-  if (!deleted.ok()) {
-    co_return deleted.status();
-  }
-  if (*deleted) {
+  if (deleted.ok() && *deleted) {
     co_return std::optional<RecordingInfo>();
   }
   auto stored = co_await d_.catalogue->Get(incoming.recording_id);
@@ -460,9 +458,9 @@ Task<Result<std::optional<RecordingInfo>>> RecordingLifecycle::Store(RecordingIn
   co_return next;
 }
 
-Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egress) {
+Task<Status> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egress) {
   if (!IsRecordingEgress(egress)) {
-    co_return;
+    co_return Status::Ok();
   }
   const std::string room_id = egress.room_name;
   // Only egresses that write to our layout are ours (another application may use the same
@@ -470,7 +468,7 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
   const std::string our_prefix = d_.catalogue->layout().EgressFilepath(room_id, "");
   if (egress.file_results[0].filename.find(our_prefix) == std::string::npos) {
     log::Debug("egress of another application ignored", {{"egressId", egress.egress_id}});
-    co_return;
+    co_return Status::Ok();
   }
   auto facts = co_await d_.rooms->Find(room_id);
   std::string room_name;
@@ -480,10 +478,11 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
   auto incoming = RecordingFromEgress(egress, room_name);
   if (!incoming.ok()) {
     log::Warn("egress event without a recording file", {{"egressId", egress.egress_id}});
-    co_return;
+    co_return Status::Ok();
   }
   const std::string id = incoming->recording_id;
   std::optional<Signal> signal;
+  Status stored;  // Whether the record was stored: a failure is answered 503 so LiveKit resends.
   {
     // One event of a recording at a time: the record is read, changed and written as a unit,
     // and webhooks and signals leave in processing order.
@@ -494,6 +493,7 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
     if (!changed.ok()) {
       log::Error("recording record not stored", {{"recordingId", id}, {"event", event},
                                                  {"error", changed.status().ToString()}});
+      stored = changed.status();
     }
     if (event == "egress_started" || created) {
       // Secrets are created once per recording (Q13): a repeated egress_started keeps them.
@@ -548,6 +548,7 @@ Task<void> RecordingLifecycle::OnEgressEvent(std::string event, EgressInfo egres
       log::Warn("room lock kept after egress_ended", {{"roomId", room_id}, {"error", s.ToString()}});
     }
   }
+  co_return stored;
 }
 
 Task<Status> RecordingLifecycle::ReleaseIfNoEgress(std::string room_id,

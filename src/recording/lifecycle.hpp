@@ -100,7 +100,7 @@ class RecordingLifecycle {
 
   // One verified LiveKit egress webhook (`egress_started`, `egress_updated`, `egress_ended`).
   // Errors are logged; the state machine makes duplicates and reordering harmless.
-  Task<void> OnEgressEvent(std::string event, EgressInfo egress);
+  Task<Status> OnEgressEvent(std::string event, EgressInfo egress);
 
   // Frees the room lock when LiveKit lists no in-progress recording egress of the room; keeps
   // (and renews) it otherwise. A LiveKit failure keeps the lock (the lock keeper retries).

@@ -142,7 +142,9 @@ struct Harness {
 
   // Feeds an egress webhook built from the fake's current view of the egress.
   void Webhook(const std::string& event, const EgressInfo& e) {
-    Run(lifecycle.OnEgressEvent(event, e));
+    Run([](RecordingLifecycle* l, std::string ev, EgressInfo info) -> Task<void> {
+      co_await l->OnEgressEvent(std::move(ev), std::move(info));
+    }(&lifecycle, event, e));
   }
   EgressInfo Set(const std::string& egress_id, EgressStatus s) {
     return livekit.SetEgressStatus(egress_id, s);

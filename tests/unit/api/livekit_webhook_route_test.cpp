@@ -46,12 +46,17 @@ class DownLocks final : public coordination::LockService {
 
 // One instance of the fleet: its own router, receiver and in-process de-duplicator.
 struct Instance {
-  Instance(const Clock& clock, coordination::LockService* locks, std::string id, int* handled)
+  // `failing`, when given and true, makes the event fail to apply (its record not stored).
+  Instance(const Clock& clock, coordination::LockService* locks, std::string id, int* handled,
+           const bool* failing = nullptr)
       : receiver(kKey, kSecret, clock) {
     AddLiveKitWebhookRoute(router, {&receiver, &dedup, &clock, locks, std::move(id),
-                                    [handled](recording::WebhookEvent) -> Task<void> {
+                                    [handled, failing](recording::WebhookEvent) -> Task<Status> {
                                       ++*handled;
-                                      co_return;
+                                      if (failing && *failing) {
+                                        co_return UnavailableError("S3 Error: down");
+                                      }
+                                      co_return Status::Ok();
                                     }});
   }
   int Post(asio::io_context& ioc, const std::string& body, const std::string& token) {
@@ -101,6 +106,26 @@ TEST(LiveKitWebhookFleetTest, AWebhookDeliveredToThreeInstancesIsHandledOnce) {
   claim = RunTask(ioc, shared.Get("ov_meet_lock:webhook_room_started_EV_1"));
   ASSERT_TRUE(claim.ok());
   EXPECT_FALSE(claim->has_value());
+}
+
+TEST(LiveKitWebhookFleetTest, AnEventThatCannotBeAppliedIsAnswered503AndItsRetryIsHandled) {
+  asio::io_context ioc;
+  fakes::FakeClock clock;
+  coordination::InProcessLockService shared(clock);
+  int handled = 0;
+  bool failing = true;
+  Instance a(clock, &shared, "A", &handled, &failing), b(clock, &shared, "B", &handled, &failing);
+  const std::string body = Event("EV_1");
+  const std::string token = Sign(body, clock.NowMs() / 1000);
+  EXPECT_EQ(a.Post(ioc, body, token), 503);  // LiveKit resends on 5xx.
+  EXPECT_EQ(handled, 1);
+  // Neither the instance's own memory nor the fleet claim keeps the retry out.
+  EXPECT_FALSE(RunTask(ioc, shared.Get("ov_meet_lock:webhook_room_started_EV_1"))->has_value());
+  failing = false;
+  EXPECT_EQ(a.Post(ioc, body, token), 200);
+  EXPECT_EQ(handled, 2);
+  EXPECT_EQ(b.Post(ioc, body, token), 200);  // Applied now: a copy elsewhere is a duplicate.
+  EXPECT_EQ(handled, 2);
 }
 
 TEST(LiveKitWebhookFleetTest, WithTheLockServiceDownEveryDeliveryIsStillHandled) {
