@@ -8,7 +8,8 @@
 // another, so a GET racing a PUT of the same key reads a torn object (half a JSON document, or a
 // body cut at the old Content-Length). Real S3 replaces objects atomically, and the service
 // relies on that, so the files are written to a temporary name and renamed into place, and a GET
-// opens the file once and takes the size and the bytes from that one open file.
+// opens the file once and takes the size and the bytes from that one open file. A range of an
+// empty object is answered 416 as S3 does (s3rver promised one byte it never sent).
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -87,7 +88,9 @@ FilesystemStore.prototype.getObject = async function getObject(bucket, key, opti
     const range = { start: options?.start || 0, end: Math.min(options?.end || Infinity, lastByte) };
     const ranged = options && (options.start !== undefined || options.end);
     let content = null;
-    if (!(range.start < 0 || range.end < range.start)) {
+    // A range of an empty object is not satisfiable (S3 answers 416; s3rver announced one byte).
+    const unsatisfiable = range.start < 0 || range.end < range.start || (ranged && size === 0);
+    if (!unsatisfiable) {
       content = handle.createReadStream({ start: range.start, end: range.end, autoClose: true });
       streaming = true;
     }

@@ -24,6 +24,7 @@
 
 #include "common/async.hpp"
 #include "coordination/redis/asio_redis_client.hpp"
+#include "peers/io_threads.hpp"
 #include "peers/redis_peer.hpp"
 #include "recording/catalogue_index.hpp"
 #include "recording/in_memory_catalogue_index_store.hpp"
@@ -44,37 +45,7 @@ using recording::RecordingStatus;
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
-// An io_context run by one thread for the Redis client; Await runs a coroutine on it, bounded.
-class IoThread {
- public:
-  IoThread() : guard_(asio::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  asio::io_context& ioc() { return ioc_; }
-
-  template <typename T>
-  T Await(Task<T> task) {
-    auto out = std::make_shared<std::optional<T>>();
-    auto wrapper = [](Task<T> t, std::shared_ptr<std::optional<T>> o) -> Task<void> {
-      o->emplace(co_await std::move(t));
-    };
-    auto fut = asio::co_spawn(ioc_, wrapper(std::move(task), out), asio::use_future);
-    if (fut.wait_for(60s) != std::future_status::ready) {
-      ADD_FAILURE() << "coroutine did not finish in time";
-      std::abort();  // It still references live state.
-    }
-    fut.get();
-    return std::move(**out);
-  }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using IoThread = test::IoThreads;
 
 struct MemoryEnv {
   static constexpr const char* kName = "Memory";

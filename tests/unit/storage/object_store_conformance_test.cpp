@@ -40,10 +40,9 @@ struct S3StoreEnv {
 // s3rver is the only S3 server the tests can run, and it departs from S3 in two ways the suite
 // would otherwise see (AWS S3 and MinIO behave as the suite expects):
 //   - it lists keys in the order it walks its folders ("a/b/c" before "a/b-x/y"), not in byte
-//     order, so the listing-order test is skipped on it;
-//   - it answers a range of an EMPTY object with a 206 announcing one byte it never sends (S3
-//     answers 416), so that request hangs until its timeout; those two checks are skipped on it.
-//     The store's handling of S3's 416 is covered by s3_retry_test.cpp.
+//     order, so the listing-order test checks the listed keys as a set on it;
+//   - it answered a range of an EMPTY object with a 206 announcing one byte it never sent (S3
+//     answers 416): tests/peers/s3rver.mjs fixes that, so the check runs on it too.
 template <typename Env>
 constexpr bool kIsS3rver = std::is_same_v<Env, S3StoreEnv>;
 
@@ -178,9 +177,6 @@ TYPED_TEST(ObjectStoreConformanceTest, Ranges) {
     EXPECT_EQ(Sync(this->store().Open("media/r/r--1.mp4", r)).status().code(),
               StatusCode::kRangeNotSatisfiable);
   }
-  if (kIsS3rver<TypeParam>) {
-    return;  // See kIsS3rver.
-  }
   this->Put("empty", "");
   EXPECT_EQ(Sync(this->store().Open("empty", ByteRange{0, 0})).status().code(),
             StatusCode::kRangeNotSatisfiable);
@@ -196,8 +192,27 @@ TYPED_TEST(ObjectStoreConformanceTest, ReaderKeepsTheObjectItOpened) {
 }
 
 TYPED_TEST(ObjectStoreConformanceTest, ListOrderIsBytewiseOfFullKeys) {
+  // On s3rver, whose order is its folder walk's (see kIsS3rver), the same keys must be listed,
+  // in one page each; the order and the paging through start-after are the server's and are
+  // checked on the other stores only.
   if (kIsS3rver<TypeParam>) {
-    GTEST_SKIP() << "s3rver does not list in byte order (see kIsS3rver)";
+    for (const auto& k : {"a-c", "a.d", "a0", "a/b-x/y", "a/b/c", "a/bc/d", "a/a", "b", "a/b.z", "Z",
+                          "a/b0"}) {
+      this->Put(k, k);
+    }
+    auto sorted = [this](const std::string& prefix) {
+      auto keys = this->ListAll(prefix, 1000);
+      std::sort(keys.begin(), keys.end());
+      return keys;
+    };
+    EXPECT_EQ(sorted(""), (std::vector<std::string>{"Z", "a-c", "a.d", "a/a", "a/b-x/y", "a/b.z",
+                                                    "a/b/c", "a/b0", "a/bc/d", "a0", "b"}));
+    EXPECT_EQ(sorted("a/b"),
+              (std::vector<std::string>{"a/b-x/y", "a/b.z", "a/b/c", "a/b0", "a/bc/d"}));
+    EXPECT_EQ(sorted("a/b/"), (std::vector<std::string>{"a/b/c"}));
+    EXPECT_EQ(sorted("a/b/c/"), (std::vector<std::string>{}));
+    EXPECT_EQ(sorted("zz"), (std::vector<std::string>{}));
+    return;
   }
   // '-' (0x2d) < '.' (0x2e) < '/' (0x2f) < '0': a folder "a" sorts as "a/".
   const std::vector<std::string> keys = {"a/b",   "a-c",   "a.d",  "a0",    "a/b-x/y", "a/b/c",

@@ -22,6 +22,7 @@
 
 #include "common/async.hpp"
 #include "coordination/redis/asio_redis_client.hpp"
+#include "peers/io_threads.hpp"
 #include "peers/redis_peer.hpp"
 #include "recording/catalogue_index.hpp"
 #include "storage/redis_index_scripts.hpp"
@@ -40,36 +41,7 @@ using recording::RecordingStatus;
 
 constexpr const char* kNs = "mr:catalogue:{test}";
 
-class IoThread {
- public:
-  IoThread() : guard_(asio::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  asio::io_context& ioc() { return ioc_; }
-
-  template <typename T>
-  T Await(Task<T> task) {
-    auto out = std::make_shared<std::optional<T>>();
-    auto wrapper = [](Task<T> t, std::shared_ptr<std::optional<T>> o) -> Task<void> {
-      o->emplace(co_await std::move(t));
-    };
-    auto fut = asio::co_spawn(ioc_, wrapper(std::move(task), out), asio::use_future);
-    if (fut.wait_for(120s) != std::future_status::ready) {
-      ADD_FAILURE() << "coroutine did not finish in time";
-      std::abort();  // It still references live state.
-    }
-    fut.get();
-    return std::move(**out);
-  }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using IoThread = test::IoThreads;
 
 IndexEntry Entry(std::string id, std::string room, int64_t start,
                  RecordingStatus st = RecordingStatus::kComplete) {

@@ -14,27 +14,13 @@
 #include "common/clock.hpp"
 #include "common/random.hpp"
 #include "common/timers.hpp"
+#include "peers/io_threads.hpp"
 #include "peers/s3_peer.hpp"
 #include "storage/s3/s3_object_store.hpp"
 
 namespace mr::storage::testing {
 
-// An io_context run by one thread until destruction.
-class IoThread {
- public:
-  IoThread() : guard_(asio::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  asio::io_context& ioc() { return ioc_; }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using IoThread = test::IoThreads;
 
 // Options for `peer` with its credentials, path-style, short timeouts and backoff so that an
 // outage test finishes quickly.
