@@ -8,14 +8,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "peers/child_process.hpp"
 #include "test_http.hpp"
 
 namespace mr::test {
 
 // A port that was free a moment ago (bind to 0, read it, close).
-uint16_t FreePort();
+inline uint16_t FreePort() { return FreeLoopbackPort(); }
 
 class ServiceProcess {
  public:
@@ -28,7 +30,7 @@ class ServiceProcess {
   ~ServiceProcess();
 
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   // Sends SIGTERM and waits for the exit; returns the exit status (or -signal).
   int Stop();
   // Sends SIGKILL and reaps the process (a crash: no drain, no snapshot).
@@ -48,8 +50,8 @@ class ServiceProcess {
 
  private:
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
   std::filesystem::path log_path_;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 // Runs the binary to completion (e.g. `reindex`), returning exit code and combined output.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -42,14 +43,23 @@ bool PortAcceptsConnections(uint16_t port) {
 }
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
-                           std::filesystem::path log_path)
+                           std::filesystem::path log_path, Environment base)
     : log_path_(std::move(log_path)) {
   // Built before fork: the child only calls async-signal-safe functions.
   std::map<std::string, std::string> merged;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv(*e);
-    if (auto eq = kv.find('='); eq != std::string::npos) {
-      merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  if (base == Environment::kInherit) {
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string kv(*e);
+      if (auto eq = kv.find('='); eq != std::string::npos) {
+        merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+      }
+    }
+  } else {
+    merged["PATH"] = "/usr/bin:/bin";
+    for (const char* k : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* v = std::getenv(k)) {
+        merged[k] = v;
+      }
     }
   }
   for (auto& [k, v] : env) {
@@ -149,6 +159,16 @@ void ChildProcess::Kill() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+int ChildProcess::Wait() {
+  if (pid_ <= 0) {
+    return 0;
+  }
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 std::string ChildProcess::Log() const {

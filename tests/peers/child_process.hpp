@@ -3,6 +3,8 @@
 // its output in a log file. It is stopped when the object is destroyed (SIGTERM, then SIGKILL
 // after a bounded wait) and, should the test process die first, by the kernel: the child asks
 // for SIGKILL when its parent exits (PR_SET_PDEATHSIG), so nothing outlives a crashed test.
+// PR_SET_PDEATHSIG fires when the *thread* that forked exits: create children from a thread that
+// lives as long as they do (the test's main thread).
 
 #include <sys/types.h>
 
@@ -24,10 +26,14 @@ bool PortAcceptsConnections(uint16_t port);
 
 class ChildProcess {
  public:
-  // Starts argv[0] (a path, or a name looked up in PATH) with `env` added to the test's own
-  // environment. Output (stdout and stderr) goes to `log_path`.
+  // kInherit: the test's own environment plus `env`. kMinimal: only PATH=/usr/bin:/bin, the
+  // sanitizer settings of the test run, and `env` (the service under test sees nothing else).
+  enum class Environment { kInherit, kMinimal };
+
+  // Starts argv[0] (a path, or a name looked up in PATH) with that environment. Output (stdout and
+  // stderr) goes to `log_path`.
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
-               std::filesystem::path log_path);
+               std::filesystem::path log_path, Environment base = Environment::kInherit);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -42,6 +48,8 @@ class ChildProcess {
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
   // SIGKILL and reap: a crash.
   void Kill();
+  // Waits for the process to exit by itself; returns the exit code, or -signal.
+  int Wait();
   std::string Log() const;
   const std::filesystem::path& log_path() const { return log_path_; }
 
