@@ -91,7 +91,7 @@ namespace mr::app {
 Task<Status> EnsureSharedIndex(recording::RecordingCatalogue& catalogue,
                                coordination::LockService& locks, Timers& timers,
                                const std::string& instance_id) {
-  const std::string key = "mr_lock:catalogue_rebuild";
+  const std::string key = kRebuildLockKey;
   bool announced = false;
   while (true) {
     auto ready = co_await catalogue.IndexReady();

@@ -42,6 +42,9 @@ struct Backends {
   bool fleet() const { return redis != nullptr; }
 };
 
+// Held by whoever rebuilds the shared index (an instance, or `meet-recorder reindex`).
+inline constexpr const char* kRebuildLockKey = "mr_lock:catalogue_rebuild";
+
 // Start-up of a shared index: returns once it is ready. When it is not (a new or restarted
 // Redis), one instance of the fleet rebuilds it from storage under a lock while the others wait
 // (polling), so three instances starting together scan the bucket once.

@@ -409,8 +409,22 @@ int RunReindex(const config::ServiceOptions& options) {
                                           backends->index.get());
   const auto t0 = std::chrono::steady_clock::now();
   // A shared index is rebuilt in place (a new generation switched atomically): the fleet keeps
-  // serving the old one meanwhile.
+  // serving the old one meanwhile. One rebuild at a time in the fleet (the journal is shared).
+  const std::string owner = "reindex-" + random.SecureHex(8);
+  if (catalogue.shared_index()) {
+    auto mine = Await(ioc, backends->locks->Acquire(std::string(kRebuildLockKey), owner,
+                                                    std::chrono::minutes(15)));
+    if (!mine.ok() || !*mine) {
+      std::fprintf(stderr, "reindex refused: %s\n",
+                   mine.ok() ? "another instance is rebuilding the shared index; try again later"
+                             : mine.status().ToString().c_str());
+      return 1;
+    }
+  }
   auto rebuilt = Await(ioc, catalogue.Rebuild());
+  if (catalogue.shared_index()) {
+    Await(ioc, backends->locks->Release(std::string(kRebuildLockKey), owner));
+  }
   if (!rebuilt.ok()) {
     std::fprintf(stderr, "reindex failed: %s\n", rebuilt.status().ToString().c_str());
     return 1;
