@@ -225,5 +225,28 @@ TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
   EXPECT_FALSE(Start(0, room).empty());
 }
 
+TEST_F(FleetTest, ReindexRebuildsTheSharedIndexWhileTheFleetServes) {
+  StartFleet(2);
+  const std::string room = ReadyRoom("Reindexed");
+  const std::string id = Start(0, room);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(F().Api(1, "POST", "/api/v1/recordings/" + id + "/stop").status, 202);
+  ExpectStatusEverywhere(id, "complete");
+  // The index is lost (as after a restart of Redis without persistence) and rebuilt by the
+  // command, from the bucket, while both instances keep running.
+  F().redis().Query({"FLUSHALL"});
+  auto env = F().InstanceEnv(0);
+  env.erase("SERVER_PORT");
+  CommandResult r = RunBinary(env, {"reindex"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("indexed 1 recordings"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shared index in Redis"), std::string::npos) << r.output;
+  for (size_t i = 0; i < 2; ++i) {
+    Json list = F().RoomRecordings(i, room);
+    ASSERT_TRUE(list.is_array()) << "instance " << i;
+    EXPECT_EQ(list.size(), 1u);
+  }
+}
+
 }  // namespace
 }  // namespace mr::test
