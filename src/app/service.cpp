@@ -96,14 +96,19 @@ int ThreadCount(const config::ServiceOptions& o) {
 // One process (no shared index): serve from the index snapshot at once when there is one, and
 // verify it against storage in the background (a full scan of 100 000 records takes seconds on a
 // loaded disk); without a snapshot, scan before listening. See docs/decisions.md, "Catalogue and
-// index". Returns false when the catalogue cannot be served.
+// index". The background verification runs on its own io_context, so only for a local-disk store
+// (an S3 store's requests need `ioc`, which may never run if start-up fails later: it would never
+// end); over S3 the snapshot is not used. Returns false when the catalogue cannot be served.
 bool LoadLocalIndex(asio::io_context& ioc, recording::RecordingCatalogue& catalogue,
-                    std::jthread& verifier) {
+                    bool local_disk, std::jthread& verifier) {
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed_ms = [&t0] {
     return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
   };
-  auto loaded = Await(ioc, catalogue.LoadSnapshot());
+  Result<size_t> loaded = Status(StatusCode::kNotFound, "not used over S3");
+  if (local_disk) {
+    loaded = Await(ioc, catalogue.LoadSnapshot());
+  }
   if (loaded.ok()) {
     log::Info("catalogue loaded from snapshot; verifying against storage",
               {{"recordings", *loaded}, {"ms", elapsed_ms()}});
@@ -171,7 +176,7 @@ int RunServe(const config::ServiceOptions& options) {
       log::Error("shared catalogue index unusable", {{"error", s.ToString()}});
       return 1;
     }
-  } else if (!LoadLocalIndex(ioc, catalogue, verifier)) {
+  } else if (!LoadLocalIndex(ioc, catalogue, options.storage_mode != "s3", verifier)) {
     return 1;
   }
 
