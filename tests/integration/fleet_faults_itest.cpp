@@ -138,30 +138,6 @@ class FleetFaultTest : public ::testing::Test {
   Fleet& F() { return *fleet_; }
   FaultProxy& P() { return *proxy_; }
 
-  std::string ReadyRoom(const std::string& name) {
-    const std::string room = F().CreateRoom(0, name);
-    F().Join(room, "alice");
-    return room;
-  }
-  std::string Start(size_t i, const std::string& room) {
-    auto r = F().Api(i, "POST", "/api/v1/recordings", Json{{"roomId", room}}.dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.status == 201 ? Json::parse(r.body)["recordingId"].get<std::string>() : "";
-  }
-  void ExpectStatusEverywhere(const std::string& id, const std::string& status) {
-    for (size_t i = 0; i < F().size(); ++i) {
-      if (F().running(i)) {
-        EXPECT_TRUE(PollUntil([&] { return F().RecordStatus(i, id) == status; }, 20s))
-            << "instance " << i << " shows '" << F().RecordStatus(i, id) << "', want " << status;
-      }
-    }
-  }
-  void ExpectMediaServed(size_t i, const std::string& id) {
-    HeaderList h = {{"x-api-key", kFleetApiKey}};
-    auto whole = F().instance(i).Get("/api/v1/recordings/" + id + "/media", h);
-    EXPECT_EQ(whole.status, 200) << whole.body.substr(0, 200);
-    EXPECT_GT(whole.body.size(), 100u);
-  }
   // How many rooms named `name` instance i lists (-1 when the list is not 200).
   int RoomsNamed(size_t i, const std::string& name) {
     auto r = F().Api(i, "GET", "/api/v1/rooms?maxItems=100");
@@ -211,10 +187,10 @@ class FleetFaultTest : public ::testing::Test {
 // are retried and land once S3 is back, so the recording completes with its media.
 TEST_F(FleetFaultTest, S3Answering5xxFailsReadsWith503AndRetriedWritesLand) {
   StartFleetBehindProxy(2, kQuickS3);
-  const std::string room = ReadyRoom("Outage");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Outage");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
-  ExpectStatusEverywhere(id, "active");
+  F().ExpectStatusEverywhere(id, "active");
 
   // ---- S3 down for reads and writes: every API call touching storage answers 503.
   P().Fail(503);
@@ -257,11 +233,11 @@ TEST_F(FleetFaultTest, S3Answering5xxFailsReadsWith503AndRetriedWritesLand) {
   const bool retried = PollUntil([&] { return Count("PUT", egress, "failed") >= 3; }, 10s);
   P().PassThrough();
   ASSERT_TRUE(retried) << "no record write of the recording was attempted while S3 refused writes";
-  ExpectStatusEverywhere(id, "complete");
+  F().ExpectStatusEverywhere(id, "complete");
   // The failed writes landed afterwards, by retry (no webhook is re-sent: they were answered 200).
   EXPECT_GT(Count("PUT", egress, "forwarded 2"), puts_ok_before);
-  ExpectMediaServed(0, id);
-  ExpectMediaServed(1, id);
+  F().ExpectMediaServed(0, id);
+  F().ExpectMediaServed(1, id);
   Json record = F().Record(1, id);
   EXPECT_EQ(record.value("roomId", ""), room);
   EXPECT_EQ(record.value("roomName", ""), "Outage");
@@ -271,7 +247,7 @@ TEST_F(FleetFaultTest, S3Answering5xxFailsReadsWith503AndRetriedWritesLand) {
   ExpectRoomRecordings(room, 1);
   EXPECT_EQ(RoomsNamed(0, "Outage"), 1);
   EXPECT_EQ(RoomsNamed(1, "Lost"), 0);
-  EXPECT_FALSE(Start(1, room).empty());
+  EXPECT_FALSE(F().StartRecording(1, room).empty());
   ExpectRoomRecordings(room, 2);
 }
 
@@ -280,10 +256,10 @@ TEST_F(FleetFaultTest, S3Answering5xxFailsReadsWith503AndRetriedWritesLand) {
 // (shorter than the retry budget), and the recording ends complete. Nothing lost or duplicated.
 TEST_F(FleetFaultTest, S3HangingFailsReadsWith503AndWritesLandAfterwards) {
   StartFleetBehindProxy(2, kQuickS3);
-  const std::string room = ReadyRoom("Stall");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Stall");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
-  ExpectStatusEverywhere(id, "active");
+  F().ExpectStatusEverywhere(id, "active");
 
   // ---- Reads during a hang: 503 after the attempts have timed out, never 404 or an empty list.
   P().Hang();
@@ -326,15 +302,15 @@ TEST_F(FleetFaultTest, S3HangingFailsReadsWith503AndWritesLandAfterwards) {
   ASSERT_TRUE(stop_hung) << "the stop never read the room during the hang";
   EXPECT_EQ(create.status, 201) << create.body << create.error;
   EXPECT_EQ(stop.status, 202) << stop.body << stop.error;
-  ExpectStatusEverywhere(id, "complete");
-  ExpectMediaServed(1, id);
+  F().ExpectStatusEverywhere(id, "complete");
+  F().ExpectMediaServed(1, id);
 
   // Nothing lost, nothing duplicated.
   EXPECT_EQ(RoomsNamed(0, "Late"), 1);
   EXPECT_EQ(RoomsNamed(1, "Late"), 1);
   EXPECT_EQ(RoomsNamed(1, "Stall"), 1);
   ExpectRoomRecordings(room, 1);
-  EXPECT_FALSE(Start(0, room).empty());
+  EXPECT_FALSE(F().StartRecording(0, room).empty());
   ExpectRoomRecordings(room, 2);
 }
 
@@ -345,10 +321,10 @@ TEST_F(FleetFaultTest, S3HangingFailsReadsWith503AndWritesLandAfterwards) {
 TEST_F(FleetFaultTest, SigtermDuringRequestsFinishesThemAndOrphansNoRecording) {
   constexpr int kDrainSeconds = 10;
   StartFleetBehindProxy(2, {{"MEET_SHUTDOWN_DRAIN_SECONDS", std::to_string(kDrainSeconds)}});
-  const std::string room = ReadyRoom("Drain");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Drain");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
-  ExpectStatusEverywhere(id, "active");
+  F().ExpectStatusEverywhere(id, "active");
 
   // Every S3 request takes 700 ms from now on: the burst is still in flight at the signal.
   P().Delay(700ms);
@@ -414,13 +390,13 @@ TEST_F(FleetFaultTest, SigtermDuringRequestsFinishesThemAndOrphansNoRecording) {
   // handle stays, for its log, until it is started again.)
   EXPECT_TRUE(PollUntil([&] { return F().RecordStatus(1, id) == "complete"; }, 20s))
       << "instance 1 shows '" << F().RecordStatus(1, id) << "'";
-  ExpectMediaServed(1, id);
+  F().ExpectMediaServed(1, id);
   Json list = F().RoomRecordings(1, room);
   ASSERT_TRUE(list.is_array());
   EXPECT_EQ(list.size(), 1u) << list.dump();
   // The room lock was freed: the room can be recorded again, and a restarted instance 0 sees
   // the same single finished record.
-  const std::string next = Start(1, room);
+  const std::string next = F().StartRecording(1, room);
   EXPECT_FALSE(next.empty());
   F().StartInstance(0);
   EXPECT_EQ(F().RecordStatus(0, id), "complete");

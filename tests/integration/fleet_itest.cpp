@@ -34,46 +34,12 @@ class FleetTest : public ::testing::Test {
   }
   Fleet& F() { return *fleet_; }
 
-  // A Meet room with a simulated participant in LiveKit.
-  std::string ReadyRoom(const std::string& name) {
-    const std::string room = F().CreateRoom(0, name);
-    F().Join(room, "alice");
-    return room;
-  }
-  std::string Start(size_t i, const std::string& room) {
-    auto r = F().Api(i, "POST", "/api/v1/recordings", Json{{"roomId", room}}.dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.status == 201 ? Json::parse(r.body)["recordingId"].get<std::string>() : "";
-  }
-  // Waits until every running instance serves the record with `status`.
-  void ExpectStatusEverywhere(const std::string& id, const std::string& status,
-                              std::chrono::milliseconds limit = 20s) {
-    for (size_t i = 0; i < F().size(); ++i) {
-      if (!F().running(i)) {
-        continue;
-      }
-      EXPECT_TRUE(PollUntil([&] { return F().RecordStatus(i, id) == status; }, limit))
-          << "instance " << i << " shows '" << F().RecordStatus(i, id) << "', want " << status;
-    }
-  }
-  // The media through instance i: whole, then a range.
-  void ExpectMediaServed(size_t i, const std::string& id) {
-    HeaderList h = {{"x-api-key", kFleetApiKey}};
-    auto whole = F().instance(i).Get("/api/v1/recordings/" + id + "/media", h);
-    EXPECT_EQ(whole.status, 200) << whole.body.substr(0, 200);
-    EXPECT_GT(whole.body.size(), 100u);
-    h.emplace_back("range", "bytes=0-9");
-    auto part = F().instance(i).Get("/api/v1/recordings/" + id + "/media", h);
-    EXPECT_EQ(part.status, 206);
-    EXPECT_EQ(part.body, whole.body.substr(0, 10));
-  }
-
   std::unique_ptr<Fleet> fleet_;
 };
 
 TEST_F(FleetTest, FiftyConcurrentStartsOnEachOfThreeInstancesGiveOneRecording) {
   StartFleet(3);
-  const std::string room = ReadyRoom("Contended");
+  const std::string room = F().ReadyRoom("Contended");
   constexpr int kPerInstance = 50;
   std::vector<TestHttpResponse> results(3 * kPerInstance);
   std::vector<std::thread> threads;
@@ -113,24 +79,24 @@ TEST_F(FleetTest, FiftyConcurrentStartsOnEachOfThreeInstancesGiveOneRecording) {
     EXPECT_EQ(list.size(), 1u) << "instance " << i;
   }
   ASSERT_EQ(F().Api(1, "POST", "/api/v1/recordings/" + id + "/stop").status, 202);
-  ExpectStatusEverywhere(id, "complete");
+  F().ExpectStatusEverywhere(id, "complete");
 }
 
 TEST_F(FleetTest, StartOnAStopOnCCompletesOnceWithItsMediaInTheBucket) {
   StartFleet(3);
-  const std::string room = ReadyRoom("Relay");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Relay");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
-  ExpectStatusEverywhere(id, "active");
+  F().ExpectStatusEverywhere(id, "active");
   auto stop = F().Api(2, "POST", "/api/v1/recordings/" + id + "/stop");
   ASSERT_EQ(stop.status, 202) << stop.body;
-  ExpectStatusEverywhere(id, "complete");
-  ExpectMediaServed(1, id);
+  F().ExpectStatusEverywhere(id, "complete");
+  F().ExpectMediaServed(1, id);
   // Nothing duplicated: one record of the room, and a new start is possible at once.
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(F().RoomRecordings(i, room).size(), 1u);
   }
-  const std::string next = Start(1, room);
+  const std::string next = F().StartRecording(1, room);
   EXPECT_FALSE(next.empty());
 }
 
@@ -166,7 +132,7 @@ TEST_F(FleetTest, AKilledInstanceLosesNothing) {
   StartFleet(3);
   // Killed while a start waits for LiveKit's answer: the egress still becomes active and the
   // other instances finish the recording.
-  const std::string room = ReadyRoom("Crash");
+  const std::string room = F().ReadyRoom("Crash");
   F().SetFaults(Json{{"start_reply_delay_ms", 1500}});
   std::thread starter([&] {
     try {
@@ -190,19 +156,19 @@ TEST_F(FleetTest, AKilledInstanceLosesNothing) {
   // Killed during a recording: instance 1 dies too; instance 2 stops it.
   F().KillInstance(1);
   ASSERT_EQ(F().Api(2, "POST", "/api/v1/recordings/" + id + "/stop").status, 202);
-  ExpectStatusEverywhere(id, "complete");
-  ExpectMediaServed(2, id);
+  F().ExpectStatusEverywhere(id, "complete");
+  F().ExpectMediaServed(2, id);
   // The room lock was freed: the room can be recorded again.
-  EXPECT_FALSE(Start(2, room).empty());
+  EXPECT_FALSE(F().StartRecording(2, room).empty());
 }
 
 TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
   StartFleet(2, {{"MEET_CATALOGUE_INDEX_CHECK_INTERVAL", "1s"},
                  {"MEET_RECORDING_LOCK_GC_INTERVAL", "1s"}});
-  const std::string room = ReadyRoom("Outage");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Outage");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
-  ExpectStatusEverywhere(id, "active");
+  F().ExpectStatusEverywhere(id, "active");
   const size_t log0 = F().instance(0).Log().size();
   const size_t log1 = F().instance(1).Log().size();
   F().redis().Restart();  // Without persistence: every lock and the index are gone.
@@ -213,8 +179,8 @@ TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
   }, 30s));
   auto stop = F().Api(1, "POST", "/api/v1/recordings/" + id + "/stop");
   ASSERT_EQ(stop.status, 202) << stop.body;
-  ExpectStatusEverywhere(id, "complete");
-  ExpectMediaServed(0, id);
+  F().ExpectStatusEverywhere(id, "complete");
+  F().ExpectMediaServed(0, id);
   EXPECT_EQ(F().RoomRecordings(0, room).size(), 1u);
   // Jobs resume after the restart (the lock keeper runs every second somewhere in the fleet).
   EXPECT_TRUE(PollUntil([&] {
@@ -222,16 +188,16 @@ TEST_F(FleetTest, RedisRestartedMidRecordingLosesNothing) {
     return F().instance(0).Log().find(marker, log0) != std::string::npos ||
            F().instance(1).Log().find(marker, log1) != std::string::npos;
   }, 10s));
-  EXPECT_FALSE(Start(0, room).empty());
+  EXPECT_FALSE(F().StartRecording(0, room).empty());
 }
 
 TEST_F(FleetTest, ReindexRebuildsTheSharedIndexWhileTheFleetServes) {
   StartFleet(2);
-  const std::string room = ReadyRoom("Reindexed");
-  const std::string id = Start(0, room);
+  const std::string room = F().ReadyRoom("Reindexed");
+  const std::string id = F().StartRecording(0, room);
   ASSERT_FALSE(id.empty());
   ASSERT_EQ(F().Api(1, "POST", "/api/v1/recordings/" + id + "/stop").status, 202);
-  ExpectStatusEverywhere(id, "complete");
+  F().ExpectStatusEverywhere(id, "complete");
   // The index is lost (as after a restart of Redis without persistence) and rebuilt by the
   // command, from the bucket, while both instances keep running.
   F().redis().Query({"FLUSHALL"});

@@ -6,6 +6,8 @@
 // the bucket. Everything is stopped when the Fleet is destroyed, whatever happened (and killed
 // with the test process should it die: see peers/child_process.hpp).
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -66,7 +68,7 @@ class Fleet {
   RedisPeer& redis() { return redis_; }
   S3Peer& s3() { return s3_; }
   size_t size() const { return instances_.size(); }
-  ServiceProcess& instance(size_t i) { return *instances_.at(i); }
+  ServiceProcess& instance(size_t i) const { return *instances_.at(i); }
   bool running(size_t i) const { return instances_.at(i) != nullptr; }
   uint16_t port(size_t i) const { return ports_.at(i); }
   // Instances started from now on reach S3 at `endpoint` (e.g. a fault-injecting proxy in front
@@ -148,6 +150,41 @@ class Fleet {
   Json RoomRecordings(size_t i, const std::string& room_id) const {
     auto r = Api(i, "GET", "/api/v1/recordings?roomId=" + room_id + "&maxItems=100");
     return r.status == 200 ? Json::parse(r.body)["recordings"] : Json();
+  }
+
+  // A Meet room (created on instance 0) with a simulated participant in LiveKit.
+  std::string ReadyRoom(const std::string& name) const {
+    const std::string room = CreateRoom(0, name);
+    Join(room, "alice");
+    return room;
+  }
+  // Starts a recording of `room` on instance i; its id, or "" (a test failure) without a 201.
+  std::string StartRecording(size_t i, const std::string& room) const {
+    auto r = Api(i, "POST", "/api/v1/recordings", Json{{"roomId", room}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? Json::parse(r.body)["recordingId"].get<std::string>() : "";
+  }
+  // Waits until every running instance serves the record with `status`.
+  void ExpectStatusEverywhere(const std::string& id, const std::string& status,
+                              std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
+    for (size_t i = 0; i < size(); ++i) {
+      if (!running(i)) {
+        continue;
+      }
+      EXPECT_TRUE(PollUntil([&] { return RecordStatus(i, id) == status; }, limit))
+          << "instance " << i << " shows '" << RecordStatus(i, id) << "', want " << status;
+    }
+  }
+  // The media through instance i: whole, then a range.
+  void ExpectMediaServed(size_t i, const std::string& id) const {
+    HeaderList h = {{"x-api-key", kFleetApiKey}};
+    auto whole = instance(i).Get("/api/v1/recordings/" + id + "/media", h);
+    EXPECT_EQ(whole.status, 200) << whole.body.substr(0, 200);
+    EXPECT_GT(whole.body.size(), 100u);
+    h.emplace_back("range", "bytes=0-9");
+    auto part = instance(i).Get("/api/v1/recordings/" + id + "/media", h);
+    EXPECT_EQ(part.status, 206);
+    EXPECT_EQ(part.body, whole.body.substr(0, 10));
   }
 
   // ---- the embedded LiveKit ----

@@ -33,6 +33,14 @@ std::string StartActive(Harness& h) {
   return egress;
 }
 
+// Loses a held room lock, as a restart does (in-process locks, or a Redis without persistence).
+void DropRoomLock(Harness& h, const std::string& room) {
+  h.Run([](coordination::LockService* l, std::string key) -> Task<void> {
+    auto lock = co_await l->Get(key);
+    co_await l->Release(key, (*lock)->owner);
+  }(&h.locks, RoomLockKey(room)));
+}
+
 TEST(MaintenanceTest, LockKeeperRenewsWhileRecordingSoTheLockOutlivesItsTtl) {
   Harness h;  // Lock TTL 5 min.
   Jobs jobs(h);
@@ -63,10 +71,7 @@ TEST(MaintenanceTest, LockKeeperRestoresALostLockOfARunningRecording) {
   Jobs jobs(h);
   StartActive(h);
   // A Redis restarted without persistence loses every lock.
-  h.Run([](coordination::LockService* l) -> Task<void> {
-    auto lock = co_await l->Get(RoomLockKey("room1"));
-    co_await l->Release(RoomLockKey("room1"), (*lock)->owner);
-  }(&h.locks));
+  DropRoomLock(h, "room1");
   EXPECT_TRUE(jobs.Run(jobs.maintenance.RunLockKeeper()).ok());
   ASSERT_TRUE(h.RoomLock("room1").has_value());
   EXPECT_EQ(h.RoomLock("room1")->owner, kRestoredLockOwner);
@@ -143,10 +148,7 @@ TEST(MaintenanceTest, ReconciliationRelocksRoomsWhoseEgressStillRecords) {
   Jobs jobs(h);
   StartActive(h);
   // A restart loses in-process locks.
-  h.Run([](coordination::LockService* l) -> Task<void> {
-    auto lock = co_await l->Get(RoomLockKey("room1"));
-    co_await l->Release(RoomLockKey("room1"), (*lock)->owner);
-  }(&h.locks));
+  DropRoomLock(h, "room1");
   h.Advance(Millis(61'000));
   EXPECT_TRUE(jobs.Run(jobs.maintenance.RunReconciliation()).ok());
   EXPECT_TRUE(h.RoomLock("room1").has_value());
