@@ -214,5 +214,53 @@ TEST_F(FleetTest, ReindexRebuildsTheSharedIndexWhileTheFleetServes) {
   }
 }
 
+// Runs a command, returning its exit code and output (stdout and stderr).
+std::pair<int, std::string> Shell(const std::string& cmd) {
+  std::string out;
+  FILE* pipe = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) {
+    return {-1, "popen failed"};
+  }
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
+    out.append(buf, n);
+  }
+  return {::pclose(pipe), out};
+}
+
+TEST_F(FleetTest, ABucketWrittenByOpenViduMeetIsServedAsIs) {
+  fleet_ = std::make_unique<Fleet>(1, std::map<std::string, std::string>{}, /*start_instances=*/false);
+  // The objects of one recording, written with boto3 exactly as the reference writes them.
+  auto [rc, out] = Shell("timeout 60 /usr/bin/python3 " + std::string(MR_SOURCE_DIR) +
+                         "/tests/peers/write_meet_bucket.py " + F().s3().endpoint() + " " +
+                         F().s3().bucket() + " " + S3Peer::kAccessKey + " " + S3Peer::kSecretKey);
+  ASSERT_EQ(rc, 0) << out;
+  F().StartInstance(0);
+  const std::string id = "R-abc--EG_x1--0123456789";
+  auto list = F().Api(0, "GET", "/api/v1/recordings?maxItems=10");
+  ASSERT_EQ(list.status, 200) << list.body;
+  Json recordings = Json::parse(list.body)["recordings"];
+  ASSERT_EQ(recordings.size(), 1u) << list.body;
+  EXPECT_EQ(recordings[0]["recordingId"], id);
+  Json record = F().Record(0, id);
+  EXPECT_EQ(record.value("roomName", ""), "Daily");
+  EXPECT_EQ(record.value("status", ""), "complete");
+  // The public secret opens the record without the API key (reference §2.2.4).
+  EXPECT_EQ(F().instance(0).Get("/api/v1/recordings/" + id + "?secret=pub").status, 200);
+  HeaderList h = {{"x-api-key", kFleetApiKey}, {"range", "bytes=1000-1999"}};
+  auto part = F().instance(0).Get("/api/v1/recordings/" + id + "/media", h);
+  ASSERT_EQ(part.status, 206);
+  ASSERT_EQ(part.body.size(), 1000u);
+  for (size_t k = 0; k < part.body.size(); ++k) {
+    ASSERT_EQ(static_cast<unsigned char>(part.body[k]), ((1000 + k) * 7) % 251) << "byte " << k;
+  }
+  // Deleted through meet-recorder: record, secrets and media leave the bucket.
+  EXPECT_EQ(F().Api(0, "DELETE", "/api/v1/recordings/" + id).status, 200);  // Reference §2.3.8.
+  EXPECT_EQ(F().Api(0, "GET", "/api/v1/recordings/" + id).status, 404);
+  EXPECT_EQ(F().Api(0, "GET", "/api/v1/recordings/" + id + "/media").status, 404);
+  EXPECT_EQ(Json::parse(F().Api(0, "GET", "/api/v1/recordings").body)["recordings"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace mr::test

@@ -138,34 +138,7 @@ TEST(S3ObjectStorePeer, MultipartUploadAndChunkedReads) {
 // no content type, media from egress), then reads and deletes them through the store.
 TEST(S3ObjectStorePeer, BucketWrittenByTheReferenceWithBoto3) {
   S3Env env;
-  testing::TempDir dir;
-  const std::string script = (dir.path() / "write.py").string();
-  {
-    std::ofstream py(script);
-    py << R"PY(
-import json, sys
-import boto3
-from botocore.config import Config
-endpoint, bucket, ak, sk = sys.argv[1:5]
-s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ak, aws_secret_access_key=sk,
-                  region_name="us-east-1", config=Config(s3={"addressing_style": "path"},
-                  retries={"max_attempts": 1}))
-def put_json(key, obj):
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(obj, separators=(",", ":")))
-room, egress, uid = "R-abc", "EG_x1", "0123456789"
-rid = room + "--" + egress + "--" + uid
-put_json("openvidu-meet/recordings/.metadata/%s/%s/%s.json" % (room, egress, uid),
-         {"recordingId": rid, "roomId": room, "roomName": "Daily", "status": "complete",
-          "filename": "%s--%s.mp4" % (room, uid), "startDate": 1767225600000.5, "size": 300000})
-put_json("openvidu-meet/recordings/.secrets/%s/%s/%s.json" % (room, egress, uid),
-         {"publicAccessSecret": "pub", "privateAccessSecret": "priv"})
-put_json("openvidu-meet/recordings/.room_metadata/%s/room_metadata.json" % room,
-         {"roomId": room, "roomName": "Daily"})
-s3.put_object(Bucket=bucket, Key="openvidu-meet/recordings/%s/%s--%s.mp4" % (room, room, uid),
-              Body=bytes((i * 7) % 251 for i in range(300000)))
-print("ok")
-)PY";
-  }
+  const std::string script = std::string(MR_SOURCE_DIR) + "/tests/peers/write_meet_bucket.py";
   std::string cmd = "timeout 60 /usr/bin/python3 " + script + " " + env.peer.endpoint() + " " +
                     env.peer.bucket() + " " + test::S3Peer::kAccessKey + " " +
                     test::S3Peer::kSecretKey + " 2>&1";
