@@ -199,7 +199,12 @@ TEST_F(LocalObjectStoreTest, UnusableRootThrows) {
 }
 
 TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
-  ASSERT_TRUE(Sync(store().Put("locked/k", "v")).ok());
+  // Written directly, not through the store: the fork below must find the store's blocking pool
+  // idle. A pool thread still finishing a task at fork time can hold an allocator lock the child
+  // then waits on for ever (seen under ASan).
+  fs::create_directories(root() / "locked");
+  std::ofstream(root() / "locked" / "k", std::ios::binary) << "v";
+  ASSERT_TRUE(fs::exists(root() / "locked" / "k"));
   // Permissions bind only an unprivileged user. As root (CI), the checks run in a child process
   // that drops to `nobody` (65534), against a folder root owns and nobody may only read.
   auto checks = [](LocalObjectStore& store) -> int {
@@ -233,7 +238,10 @@ TEST_F(LocalObjectStoreTest, PermissionErrorsAreDestinationErrors) {
       _exit(100);
     }
     // The parent's store is unusable here: its blocking pool's threads do not exist after fork.
-    LocalObjectStore child_store(root(), LocalObjectStoreOptions{.fsync = false});
+    // No threads either (blocking_threads 0: inline): a forked child of a threaded process that
+    // starts threads can deadlock on a lock held at fork time (seen under ASan).
+    LocalObjectStore child_store(root(),
+                                 LocalObjectStoreOptions{.fsync = false, .blocking_threads = 0});
     _exit(checks(child_store));
   }
   int status = 0;
