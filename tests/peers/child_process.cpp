@@ -1,6 +1,7 @@
 #include "peers/child_process.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -81,6 +82,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
     args.push_back(s.data());
   }
   args.push_back(nullptr);
+  const char* log_file = log_path_.c_str();
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
@@ -92,10 +94,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
       _exit(126);  // The parent died before prctl took effect.
     }
     ::setpgid(0, 0);  // Own group: a terminal's Ctrl-C reaches the test, which stops us.
-    FILE* f = std::fopen(log_path_.c_str(), "w");
-    if (f) {
-      ::dup2(fileno(f), 1);
-      ::dup2(fileno(f), 2);
+    // open(), not fopen(): fopen allocates, and an allocator lock held by another thread at fork
+    // time (ASan's allocator has no fork handler in GCC 12) would hang this child for ever.
+    const int fd = ::open(log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);  // dup2 clears O_CLOEXEC on the copies.
+      ::dup2(fd, 2);
     }
     ::execvpe(args[0], args.data(), envp.data());
     _exit(127);
