@@ -10,7 +10,6 @@
 namespace mr::storage {
 namespace {
 
-using coordination::redis::RedisReply;
 using recording::CataloguePage;
 using recording::CatalogueQuery;
 using recording::Cursor;
@@ -118,6 +117,17 @@ Status BadReply(std::string_view what) {
   return InternalError(std::move(m));
 }
 
+// The integer of a reply that must be one (`what` names the command in the error).
+Result<int64_t> IntegerReply(const Result<RedisReply>& r, std::string_view what) {
+  if (!r.ok()) {
+    return r.status();
+  }
+  if (r->type != RedisReply::Type::kInteger) {
+    return BadReply(what);
+  }
+  return r->integer;
+}
+
 Status BuildExpired() {
   return UnavailableError(
       "catalogue index rebuild abandoned: its generation was collected (no write for too long, or "
@@ -191,7 +201,7 @@ std::string StatusFilter(const CatalogueQuery& q) {
 
 }  // namespace
 
-RedisCatalogueIndexStore::RedisCatalogueIndexStore(coordination::redis::RedisClient& redis,
+RedisCatalogueIndexStore::RedisCatalogueIndexStore(RedisClient& redis,
                                                    std::string ns)
     : redis_(redis), ns_(std::move(ns)) {}
 
@@ -231,14 +241,11 @@ bool RedisCatalogueIndexStore::DecodeStartForTest(std::string_view hex, int64_t&
 
 Task<Result<bool>> RedisCatalogueIndexStore::Ready() {
   std::vector<std::string> args = {"EXISTS", Key("current")};
-  Result<RedisReply> r = co_await redis_.Command(std::move(args));
-  if (!r.ok()) {
-    co_return r.status();
+  Result<int64_t> n = IntegerReply(co_await redis_.Command(std::move(args)), "EXISTS");
+  if (!n.ok()) {
+    co_return n.status();
   }
-  if (r->type != RedisReply::Type::kInteger) {
-    co_return BadReply("EXISTS");
-  }
-  co_return r->integer != 0;
+  co_return *n != 0;
 }
 
 Task<Status> RedisCatalogueIndexStore::Upsert(IndexEntry e) {
@@ -247,15 +254,13 @@ Task<Status> RedisCatalogueIndexStore::Upsert(IndexEntry e) {
   }
   std::vector<std::string> keys = WriteKeys();
   std::vector<std::string> args = {ns_, e.recording_id, JournalTtlMs(), EncodeValue(e)};
-  Result<RedisReply> r = co_await redis_.Eval(redis_index::UpsertScript(), std::move(keys),
-                                              std::move(args));
-  if (!r.ok()) {
-    co_return r.status();
+  Result<int64_t> applied = IntegerReply(
+      co_await redis_.Eval(redis_index::UpsertScript(), std::move(keys), std::move(args)),
+      "upsert");
+  if (!applied.ok()) {
+    co_return applied.status();
   }
-  if (r->type != RedisReply::Type::kInteger) {
-    co_return BadReply("upsert");
-  }
-  if (r->integer == 0) {
+  if (*applied == 0) {
     log::Debug("catalogue index not ready: upsert skipped", {{"recording_id", e.recording_id}});
   }
   co_return Status::Ok();
@@ -264,15 +269,9 @@ Task<Status> RedisCatalogueIndexStore::Upsert(IndexEntry e) {
 Task<Status> RedisCatalogueIndexStore::Remove(std::string recording_id) {
   std::vector<std::string> keys = WriteKeys();
   std::vector<std::string> args = {ns_, std::move(recording_id), JournalTtlMs()};
-  Result<RedisReply> r = co_await redis_.Eval(redis_index::RemoveScript(), std::move(keys),
-                                              std::move(args));
-  if (!r.ok()) {
-    co_return r.status();
-  }
-  if (r->type != RedisReply::Type::kInteger) {
-    co_return BadReply("remove");
-  }
-  co_return Status::Ok();
+  Result<RedisReply> r =
+      co_await redis_.Eval(redis_index::RemoveScript(), std::move(keys), std::move(args));
+  co_return IntegerReply(r, "remove").status();
 }
 
 Task<Result<CataloguePage>> RedisCatalogueIndexStore::Query(CatalogueQuery q) {
@@ -374,15 +373,13 @@ Task<Status> RedisCatalogueIndexStore::Reset(std::vector<IndexEntry> entries) {
 
   std::vector<std::string> keys = {Key("current")};
   std::vector<std::string> args = {ns_, gen, stale};
-  Result<RedisReply> r =
-      co_await redis_.Eval(redis_index::SwitchScript(), std::move(keys), std::move(args));
-  if (!r.ok()) {
-    co_return r.status();
+  Result<int64_t> switched = IntegerReply(
+      co_await redis_.Eval(redis_index::SwitchScript(), std::move(keys), std::move(args)),
+      "switch");
+  if (!switched.ok()) {
+    co_return switched.status();
   }
-  if (r->type != RedisReply::Type::kInteger) {
-    co_return BadReply("switch");
-  }
-  if (r->integer == 0) {
+  if (*switched == 0) {
     co_return BuildExpired();
   }
   log::Info("catalogue index rebuilt in Redis",
@@ -400,15 +397,13 @@ Task<Status> RedisCatalogueIndexStore::CollectGarbage() {
   for (size_t step = 0; step < kMaxCollectSteps; ++step) {
     std::vector<std::string> keys;
     std::vector<std::string> args = {ns_, stale, batch};
-    Result<RedisReply> r =
-        co_await redis_.Eval(redis_index::CollectScript(), std::move(keys), std::move(args));
-    if (!r.ok()) {
-      co_return r.status();
+    Result<int64_t> left = IntegerReply(
+        co_await redis_.Eval(redis_index::CollectScript(), std::move(keys), std::move(args)),
+        "clean-up");
+    if (!left.ok()) {
+      co_return left.status();
     }
-    if (r->type != RedisReply::Type::kInteger) {
-      co_return BadReply("clean-up");
-    }
-    if (r->integer == 0) {
+    if (*left == 0) {
       co_return Status::Ok();
     }
   }
@@ -484,14 +479,11 @@ Task<Status> RedisCatalogueIndexStore::RemoveTombstones(std::vector<std::string>
 
 Task<Result<bool>> RedisCatalogueIndexStore::IsTombstoned(std::string recording_id) {
   std::vector<std::string> args = {"EXISTS", TombstoneKey(recording_id)};
-  Result<RedisReply> r = co_await redis_.Command(std::move(args));
-  if (!r.ok()) {
-    co_return r.status();
+  Result<int64_t> n = IntegerReply(co_await redis_.Command(std::move(args)), "EXISTS");
+  if (!n.ok()) {
+    co_return n.status();
   }
-  if (r->type != RedisReply::Type::kInteger) {
-    co_return BadReply("EXISTS");
-  }
-  co_return r->integer != 0;
+  co_return *n != 0;
 }
 
 }  // namespace mr::storage

@@ -91,7 +91,7 @@
 #include <string_view>
 #include <vector>
 
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
 #include "recording/catalogue_index_store.hpp"
 
 namespace mr::storage {
@@ -107,7 +107,7 @@ class RedisCatalogueIndexStore final : public recording::CatalogueIndexStore {
   static constexpr std::chrono::minutes kJournalTtl{30};
 
   // `redis` must outlive the store. `ns`: see the top of the file.
-  RedisCatalogueIndexStore(coordination::redis::RedisClient& redis, std::string ns);
+  RedisCatalogueIndexStore(RedisClient& redis, std::string ns);
 
   bool shared() const override { return true; }
   Task<Result<bool>> Ready() override;
@@ -140,7 +140,7 @@ class RedisCatalogueIndexStore final : public recording::CatalogueIndexStore {
   // Deletes dead generations (see Reset); best effort, bounded.
   Task<Status> CollectGarbage();
 
-  coordination::redis::RedisClient& redis_;
+  RedisClient& redis_;
   const std::string ns_;
 };
 

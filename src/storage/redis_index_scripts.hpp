@@ -13,11 +13,10 @@
 //
 // Thread safety: the returned references are to immutable function-local statics.
 
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
 
 namespace mr::storage::redis_index {
 
-using coordination::redis::RedisScript;
 
 // KEYS: current pointer, rebuild flag, journal. ARGV: ns, id, journal ttl ms, value.
 // Journals the id while the flag exists. Returns 1, or 0 when the index is not ready.

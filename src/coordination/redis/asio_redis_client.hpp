@@ -23,7 +23,8 @@
 
 #include "common/async.hpp"
 #include "common/status.hpp"
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
+#include "coordination/redis/redis_options.hpp"
 
 namespace mr::coordination::redis {
 

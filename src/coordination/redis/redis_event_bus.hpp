@@ -24,7 +24,8 @@
 
 #include "common/async.hpp"
 #include "coordination/event_bus.hpp"
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
+#include "coordination/redis/redis_options.hpp"
 
 namespace mr::coordination::redis {
 

@@ -24,7 +24,7 @@
 
 #include "common/clock.hpp"
 #include "coordination/lock_service.hpp"
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
 
 namespace mr::coordination::redis {
 

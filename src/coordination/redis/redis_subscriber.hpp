@@ -16,7 +16,8 @@
 #include <string>
 
 #include "common/async.hpp"
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
+#include "coordination/redis/redis_options.hpp"
 
 struct redisAsyncContext;  // hiredis
 

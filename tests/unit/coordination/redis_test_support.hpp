@@ -15,7 +15,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "common/async.hpp"
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
+#include "coordination/redis/redis_options.hpp"
 #include "peers/io_threads.hpp"
 #include "peers/redis_peer.hpp"
 

@@ -281,7 +281,7 @@ TEST_F(RedisCatalogueIndexStoreTest, AnAbandonedBuildIsCollectedAndCannotBeSwitc
       std::chrono::milliseconds(RedisCatalogueIndexStore::kStaleBuildAge).count());
   std::vector<std::string> no_keys;
   std::vector<std::string> chunk = {kNs, "99", stale, "x", "0fffffffffffffffffR"};
-  Result<coordination::redis::RedisReply> r =
+  Result<RedisReply> r =
       Await(client_.Eval(redis_index::BuildChunkScript(), no_keys, chunk));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->is_nil());

@@ -1,8 +1,8 @@
-#include "coordination/redis/redis_client.hpp"
+#include "common/redis_client.hpp"
 
 #include <openssl/evp.h>
 
-namespace mr::coordination::redis {
+namespace mr {
 
 RedisScript RedisScript::From(std::string source) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -18,4 +18,4 @@ RedisScript RedisScript::From(std::string source) {
   return RedisScript{.source = std::move(source), .sha1 = std::move(hex)};
 }
 
-}  // namespace mr::coordination::redis
+}  // namespace mr

@@ -1,7 +1,9 @@
 #pragma once
-// RedisClient: the asynchronous Redis connection every Redis back-end uses (locks, events, the
-// shared catalogue index, de-duplication). Over hiredis' async API driven by Asio (no packaged
-// C++ Redis client exists in Debian 12, dependencies.md).
+// RedisClient: the port every Redis back-end uses (locks, events, the shared catalogue index,
+// de-duplication). It lives in common/ because back-ends of several modules (coordination/redis,
+// storage/) share it; the adapter is coordination/redis/AsioRedisClient (hiredis' async API driven
+// by Asio: no packaged C++ Redis client exists in Debian 12, dependencies.md), configured by
+// RedisOptions (coordination/redis/redis_options.hpp).
 //
 // Connection: one command connection (commands pipeline on it) plus, inside RedisSubscriber, one
 // dedicated subscription connection (reference §6.1). A lost connection is re-established in the
@@ -15,29 +17,14 @@
 // error, ...) is kInternal with Redis' message. Callers never see a half-parsed reply.
 // Thread safety: every method may be called concurrently from any thread.
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/async.hpp"
 #include "common/status.hpp"
 
-namespace mr::coordination::redis {
-
-struct RedisOptions {
-  std::string host;                      // MEET_REDIS_HOST (empty: no Redis, in-process mode)
-  uint16_t port = 6379;                  // MEET_REDIS_PORT
-  std::string username;                  // MEET_REDIS_USERNAME (ACL user; empty: default user)
-  std::string password;                  // MEET_REDIS_PASSWORD (never logged)
-  int db = 0;                            // MEET_REDIS_DB
-  std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds command_timeout{5000};  // Includes waiting for a reconnect.
-  std::chrono::milliseconds reconnect_min_delay{100};
-  std::chrono::milliseconds reconnect_max_delay{2000};
-};
+namespace mr {
 
 // A reply, with hiredis' types. Nested arrays keep their shape.
 struct RedisReply {
@@ -69,4 +56,4 @@ class RedisClient {
   virtual uint64_t RoundTrips() const = 0;
 };
 
-}  // namespace mr::coordination::redis
+}  // namespace mr
