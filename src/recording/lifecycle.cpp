@@ -9,6 +9,7 @@
 #include "common/one_shot.hpp"
 #include "recording/egress_record.hpp"
 #include "recording/ids.hpp"
+#include "recording/in_progress_egresses.hpp"
 #include "recording/signals.hpp"
 #include "recording/state_machine.hpp"
 
@@ -562,20 +563,13 @@ Task<Status> RecordingLifecycle::ReleaseIfNoEgress(std::string room_id,
   if (!lock->has_value() || (owner && (*lock)->owner != *owner)) {
     co_return Status::Ok();
   }
-  ListEgressFilter filter;
-  filter.room_name = room_id;
-  filter.active = true;
-  auto egresses = co_await d_.livekit->ListEgress(std::move(filter));
-  if (!egresses.ok() && egresses.status().code() != StatusCode::kNotFound) {
+  auto egresses = co_await ListInProgressRecordingEgresses(*d_.livekit, room_id);
+  if (!egresses.ok()) {
     co_return egresses.status();
   }
-  if (egresses.ok()) {
-    for (const auto& e : *egresses) {
-      if (IsRecordingEgress(e) && IsInProgress(e.status)) {
-        auto renewed = co_await d_.locks->Renew(key, (*lock)->owner, o_.lock_ttl);
-        co_return renewed.ok() ? Status::Ok() : renewed.status();
-      }
-    }
+  if (!egresses->empty()) {
+    auto renewed = co_await d_.locks->Renew(key, (*lock)->owner, o_.lock_ttl);
+    co_return renewed.ok() ? Status::Ok() : renewed.status();
   }
   // See the header: a newer lock may belong to a start whose egress is not listed yet; the lock
   // keeper frees it later if it is orphaned.
@@ -604,22 +598,12 @@ Task<Status> RecordingLifecycle::StopAllEgresses(Millis wait) {
 }
 
 Task<Status> RecordingLifecycle::StopEgresses(std::optional<std::string> room_id, Millis wait) {
-  ListEgressFilter filter;
-  filter.room_name = room_id;
-  filter.active = true;
-  auto egresses = co_await d_.livekit->ListEgress(filter);
+  auto egresses = co_await ListInProgressRecordingEgresses(*d_.livekit, room_id);
   if (!egresses.ok()) {
-    if (egresses.status().code() == StatusCode::kNotFound) {
-      co_return Status::Ok();
-    }
     co_return Unexpected("getting in-progress egress for room '" + room_id.value_or("*") + "'");
   }
-  int in_progress = 0;
+  size_t in_progress = egresses->size();
   for (const auto& e : *egresses) {
-    if (!IsRecordingEgress(e) || !IsInProgress(e.status)) {
-      continue;
-    }
-    ++in_progress;
     auto stopped = co_await d_.livekit->StopEgress(e.egress_id);
     if (!stopped.ok()) {
       log::Warn("egress not stopped", {{"egressId", e.egress_id}, {"error", stopped.status().ToString()}});
@@ -629,14 +613,11 @@ Task<Status> RecordingLifecycle::StopEgresses(std::optional<std::string> room_id
   const MonoTime deadline = d_.clock->Monotonic() + wait;
   while (in_progress > 0 && d_.clock->Monotonic() < deadline) {
     co_await SleepFor(*d_.timers, o_.stop_poll);
-    auto again = co_await d_.livekit->ListEgress(filter);
+    auto again = co_await ListInProgressRecordingEgresses(*d_.livekit, room_id);
     if (!again.ok()) {
       break;
     }
-    in_progress = 0;
-    for (const auto& e : *again) {
-      in_progress += IsRecordingEgress(e) && IsInProgress(e.status) ? 1 : 0;
-    }
+    in_progress = again->size();
   }
   if (in_progress > 0) {
     log::Warn("egresses still finishing", {{"roomId", room_id.value_or("*")}, {"egresses", in_progress}});

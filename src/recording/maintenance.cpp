@@ -5,6 +5,7 @@
 #include "common/logging.hpp"
 #include "recording/egress_record.hpp"
 #include "recording/ids.hpp"
+#include "recording/in_progress_egresses.hpp"
 #include "recording/jobs/lock_keeper.hpp"
 #include "recording/jobs/reconciliation.hpp"
 #include "recording/jobs/stale_recordings.hpp"
@@ -14,28 +15,12 @@ namespace mr::recording {
 RecordingMaintenance::RecordingMaintenance(MaintenanceDeps deps, RecordingOptions options)
     : d_(deps), o_(options) {}
 
-Task<Result<std::vector<EgressInfo>>> RecordingMaintenance::InProgressEgresses() {
-  ListEgressFilter filter;
-  filter.active = true;
-  auto all = co_await d_.livekit->ListEgress(filter);
-  if (!all.ok()) {
-    co_return all.status();
-  }
-  std::vector<EgressInfo> out;
-  for (auto& e : *all) {
-    if (IsRecordingEgress(e) && IsInProgress(e.status)) {
-      out.push_back(std::move(e));
-    }
-  }
-  co_return out;
-}
-
 Task<Status> RecordingMaintenance::RunLockKeeper() {
   auto held = co_await d_.locks->List(kRoomLockPrefix);
   if (!held.ok()) {
     co_return held.status();
   }
-  auto egresses = co_await InProgressEgresses();
+  auto egresses = co_await ListInProgressRecordingEgresses(*d_.livekit, std::nullopt);
   if (!egresses.ok()) {
     co_return egresses.status();
   }
@@ -79,7 +64,7 @@ Task<Status> RecordingMaintenance::RunLockKeeper() {
 }
 
 Task<Status> RecordingMaintenance::RunStaleCleanup() {
-  auto egresses = co_await InProgressEgresses();
+  auto egresses = co_await ListInProgressRecordingEgresses(*d_.livekit, std::nullopt);
   if (!egresses.ok()) {
     co_return egresses.status();
   }

@@ -45,8 +45,6 @@ class RecordingMaintenance {
   Task<Status> RunReconciliation();
 
  private:
-  Task<Result<std::vector<EgressInfo>>> InProgressEgresses();
-
   MaintenanceDeps d_;
   RecordingOptions o_;
 };
