@@ -66,7 +66,8 @@ Result<Backends> MakeBackends(asio::io_context& ioc, const config::ServiceOption
   const auto& ro = **redis_options;
   b.redis = std::make_unique<coordination::redis::AsioRedisClient>(ioc, ro);
   if (Status s = Await(ioc, b.redis->Connect()); !s.ok()) {
-    return Status(StatusCode::kUnavailable, "Redis at " + ro.host + ":" + std::to_string(ro.port) +
+    return Status(StatusCode::kUnavailable, "Redis at " +
+                                                coordination::redis::DescribeRedisEndpoint(ro) +
                                                 " is not usable: " + s.message());
   }
   b.locks = std::make_unique<coordination::redis::RedisLockService>(*b.redis, clock);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "common/one_shot.hpp"
@@ -44,16 +45,23 @@ namespace {
 // hiredis keeps privdata until it calls back exactly once (a NULL reply when the connection goes).
 using OpBox = std::shared_ptr<PendingCommand>;
 
-void OnReply(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
+// Runs inside hiredis, with the connection's mutex held (see RedisConnection).
+void OnReply(redisAsyncContext* ac, void* reply, void* privdata) {
   std::unique_ptr<OpBox> box(static_cast<OpBox*>(privdata));
   if (reply == nullptr) {
     (*box)->Complete(UnavailableError("Redis connection lost while a command was in flight"));
     return;
   }
+  const auto* r = static_cast<const redisReply*>(reply);
+  const bool readonly = r->type == REDIS_REPLY_ERROR &&
+                        std::string_view(r->str, r->len).substr(0, 8) == "READONLY";
   (*box)->Complete(ConvertReply(reply));
+  if (readonly) {
+    // The server was demoted to a replica under us (a failover): reconnect, which re-resolves
+    // the master in Sentinel mode. This command keeps its error; callers retry idempotently.
+    RedisConnection::DropFromReplyCallback(ac, "the server became a read-only replica");
+  }
 }
-
-std::string Endpoint(const RedisOptions& o) { return o.host + ":" + std::to_string(o.port); }
 
 }  // namespace
 
@@ -135,7 +143,7 @@ Task<Result<RedisReply>> AsioRedisClient::Run(std::vector<std::string> args, boo
   // The timeout covers waiting for a reconnect and the reply itself.
   std::weak_ptr<RedisConnection> weak_conn = conn_;
   const auto timeout = options_.command_timeout;
-  const std::string endpoint = Endpoint(options_);
+  const std::string endpoint = DescribeRedisEndpoint(options_);
   auto on_timeout = [op, weak_conn, timeout, endpoint] {
     std::string why;
     if (auto conn = weak_conn.lock(); conn && !conn->ready()) {

@@ -7,8 +7,11 @@
 // check (a PING, bounded by command_timeout). After a drop the connection comes back by itself
 // (see RedisConnection for the backoff). Every command is bounded by command_timeout, waiting
 // for a reconnect included, and then fails with kUnavailable carrying the last connection error
-// (e.g. "AUTH failed: WRONGPASS ..."). Stop() (also run by the destructor) fails every pending
-// command at once, so no coroutine is left waiting; commands after Stop() fail at once. The
+// (e.g. "AUTH failed: WRONGPASS ..."). A command answered READONLY (the server was demoted to a
+// replica by a failover) fails with that error, and the connection is dropped so that the
+// reconnect finds the new master (Sentinel mode; see RedisConnection). Stop() (also run by the
+// destructor) fails every pending command at once, so no coroutine is left waiting; commands
+// after Stop() fail at once. The
 // waiting coroutines resume on their own executors, so the io_context must run for them to see
 // it. The connection keeps a wait on its socket outstanding, so an io_context with a client never
 // runs out of work: run it on threads (not with RunTask, whose run() would not return).

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,7 +17,19 @@ struct RedisConnection::HandshakeStep {
   uint64_t generation;
   const char* what;
   bool final;
+  bool check_role;  // ROLE: the reply must say "master".
 };
+
+namespace {
+
+// ROLE's reply starts with the role: "master", "slave" or "sentinel".
+bool SaysMaster(const redisReply* r) {
+  return r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+         r->element[0]->type == REDIS_REPLY_STRING &&
+         std::string_view(r->element[0]->str, r->element[0]->len) == "master";
+}
+
+}  // namespace
 
 std::shared_ptr<RedisConnection> RedisConnection::Make(asio::io_context& ioc, RedisOptions options,
                                                        std::string name, Hooks hooks) {
@@ -59,6 +72,9 @@ void RedisConnection::Stop() {
   if (connect_timeout_timer_) {
     connect_timeout_timer_->Cancel();
   }
+  if (resolver_) {
+    resolver_->Cancel();  // Its callback captures `this`: it must never run after Stop().
+  }
   ready_ = false;
   if (redisAsyncContext* ac = std::exchange(ac_, nullptr)) {
     // Runs every pending callback with a NULL reply: nothing is left waiting.
@@ -76,9 +92,75 @@ std::string RedisConnection::last_error() const {
   return last_error_;
 }
 
+void RedisConnection::DropFromReplyCallback(const redisAsyncContext* ac, const std::string& why) {
+  auto* self = static_cast<RedisConnection*>(ac->data);
+  if (self == nullptr || self->stopped_ || self->ac_ != ac) {
+    return;
+  }
+  self->FailLocked(why);
+}
+
+Json RedisConnection::EndpointFields() const {
+  if (!options_.sentinel_mode()) {
+    return {{"connection", name_}, {"host", options_.host}, {"port", options_.port}};
+  }
+  std::string sentinels;
+  for (const auto& s : options_.sentinels) {
+    sentinels += (sentinels.empty() ? "" : ",") + s.host + ":" + std::to_string(s.port);
+  }
+  Json fields = {{"connection", name_},
+                 {"master_name", options_.sentinel_master_name},
+                 {"sentinels", sentinels}};
+  if (!master_.empty()) {
+    fields["master"] = master_;
+  }
+  return fields;
+}
+
 void RedisConnection::ConnectLocked() {
   const uint64_t generation = ++generation_;
-  redisAsyncContext* ac = redisAsyncConnect(options_.host.c_str(), options_.port);
+  if (!options_.sentinel_mode()) {
+    ConnectToLocked(options_.host, options_.port, generation);
+    return;
+  }
+  if (resolver_) {
+    resolver_->Cancel();
+  }
+  // Capturing `this` is safe: Stop(), which the destructor runs, cancels the resolver.
+  resolver_ = SentinelResolver::Make(
+      ioc_, mu_, options_, preferred_sentinel_,
+      [this, generation](Result<SentinelResolver::Master> master) {
+        OnMasterResolvedLocked(generation, std::move(master));
+      });
+  resolver_->Start();
+}
+
+void RedisConnection::OnMasterResolvedLocked(uint64_t generation,
+                                             Result<SentinelResolver::Master> master) {
+  if (stopped_ || generation != generation_) {
+    return;
+  }
+  if (!master.ok()) {
+    FailLocked(master.status().message());
+    return;
+  }
+  preferred_sentinel_ = master->sentinel_index;
+  const std::string endpoint = master->host + ":" + std::to_string(master->port);
+  if (endpoint != master_) {
+    const auto& s = options_.sentinels[master->sentinel_index];
+    log::Info("Redis master resolved by Sentinel",
+              {{"connection", name_},
+               {"master_name", options_.sentinel_master_name},
+               {"master", endpoint},
+               {"sentinel", s.host + ":" + std::to_string(s.port)}});
+  }
+  ConnectToLocked(master->host, master->port, generation);
+}
+
+void RedisConnection::ConnectToLocked(const std::string& host, uint16_t port,
+                                      uint64_t generation) {
+  master_ = host + ":" + std::to_string(port);
+  redisAsyncContext* ac = redisAsyncConnect(host.c_str(), port);
   if (ac == nullptr) {
     FailLocked("cannot allocate a Redis context");
     return;
@@ -95,15 +177,17 @@ void RedisConnection::ConnectLocked() {
   AttachToAsio(ac, ioc_, mu_);
   ac_ = ac;
 
-  // The handshake is pipelined behind the connect; the PING's answer means "ready".
-  auto send = [&](std::vector<std::string> args, const char* what, bool final) {
+  // The handshake is pipelined behind the connect; the last answer (PING, or ROLE in Sentinel
+  // mode) means "ready".
+  auto send = [&](std::vector<std::string> args, const char* what, bool final,
+                  bool check_role = false) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
     for (const auto& a : args) {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    auto* step = new HandshakeStep{generation, what, final};
+    auto* step = new HandshakeStep{generation, what, final, check_role};
     if (redisAsyncCommandArgv(ac, &RedisConnection::OnHandshakeReply, step,
                               static_cast<int>(argv.size()), argv.data(),
                               lens.data()) != REDIS_OK) {
@@ -120,7 +204,11 @@ void RedisConnection::ConnectLocked() {
   if (options_.db != 0) {
     send({"SELECT", std::to_string(options_.db)}, "SELECT", false);
   }
-  send({"PING"}, "PING", true);
+  if (options_.sentinel_mode()) {
+    send({"ROLE"}, "ROLE", true, true);
+  } else {
+    send({"PING"}, "PING", true);
+  }
 
   std::weak_ptr<RedisConnection> weak = weak_from_this();
   connect_timeout_timer_ = timers_.After(options_.connect_timeout, [weak, generation] {
@@ -170,6 +258,10 @@ void RedisConnection::OnHandshakeReply(redisAsyncContext* ac, void* reply, void*
   if (!step->final) {
     return;
   }
+  if (step->check_role && !SaysMaster(r)) {
+    self->FailLocked(self->master_ + " is not the master (failover in progress?)");
+    return;
+  }
   if (self->connect_timeout_timer_) {
     self->connect_timeout_timer_->Cancel();
   }
@@ -177,13 +269,12 @@ void RedisConnection::OnHandshakeReply(redisAsyncContext* ac, void* reply, void*
   ++self->ready_count_;
   self->delay_ = self->options_.reconnect_min_delay;
   self->last_error_.clear();
+  Json fields = self->EndpointFields();
   if (self->logged_failure_ || self->ready_count_ > 1) {
-    log::Info("Redis connection restored", {{"connection", self->name_}});
+    log::Info("Redis connection restored", fields);
   } else {
-    log::Info("Redis connected", {{"connection", self->name_},
-                                  {"host", self->options_.host},
-                                  {"port", self->options_.port},
-                                  {"db", self->options_.db}});
+    fields["db"] = self->options_.db;
+    log::Info("Redis connected", fields);
   }
   self->logged_failure_ = false;
   if (self->hooks_.on_ready) {
@@ -199,6 +290,9 @@ void RedisConnection::FailLocked(const std::string& why) {
   if (connect_timeout_timer_) {
     connect_timeout_timer_->Cancel();
   }
+  if (resolver_) {
+    resolver_->Cancel();  // Not reset: FailLocked may run inside the resolver's own callback.
+  }
   last_error_ = why;
   LostLocked();
   if (stopped_) {
@@ -206,11 +300,9 @@ void RedisConnection::FailLocked(const std::string& why) {
   }
   if (!logged_failure_) {
     logged_failure_ = true;
-    log::Warn("Redis unreachable; reconnecting in the background",
-              {{"connection", name_},
-               {"host", options_.host},
-               {"port", options_.port},
-               {"error", why}});
+    Json fields = EndpointFields();
+    fields["error"] = why;
+    log::Warn("Redis unreachable; reconnecting in the background", fields);
   }
   ScheduleReconnectLocked();
 }

@@ -354,7 +354,23 @@ TEST(RedisOptionsTest, FromEnv) {
       {{{"MEET_REDIS_HOST", "h"}, {"MEET_REDIS_COMMAND_TIMEOUT_MS", "-1"}},
        "MEET_REDIS_COMMAND_TIMEOUT_MS"},
       {{{"MEET_REDIS_HOST", "h"}, {"MEET_REDIS_USERNAME", "u"}}, "MEET_REDIS_PASSWORD"},
-      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:26379"}}, "Sentinel is not supported"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:26379"}}, "MEET_REDIS_SENTINEL_PASSWORD"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:26379"}, {"MEET_REDIS_SENTINEL_PASSWORD", ""}},
+       "MEET_REDIS_SENTINEL_PASSWORD"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a"}, {"MEET_REDIS_SENTINEL_PASSWORD", "s"}},
+       "MEET_REDIS_SENTINEL_HOST_LIST"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:1,b:0"}, {"MEET_REDIS_SENTINEL_PASSWORD", "s"}},
+       "MEET_REDIS_SENTINEL_HOST_LIST"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:65536"}, {"MEET_REDIS_SENTINEL_PASSWORD", "s"}},
+       "MEET_REDIS_SENTINEL_HOST_LIST"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", ":26379"}, {"MEET_REDIS_SENTINEL_PASSWORD", "s"}},
+       "MEET_REDIS_SENTINEL_HOST_LIST"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:x"}, {"MEET_REDIS_SENTINEL_PASSWORD", "s"}},
+       "MEET_REDIS_SENTINEL_HOST_LIST"},
+      {{{"MEET_REDIS_SENTINEL_HOST_LIST", "a:1"},
+        {"MEET_REDIS_SENTINEL_PASSWORD", "s"},
+        {"MEET_REDIS_USERNAME", "u"}},
+       "MEET_REDIS_PASSWORD"},
   };
   for (const Bad& b : bad) {
     SCOPED_TRACE(b.mentions);
@@ -362,7 +378,54 @@ TEST(RedisOptionsTest, FromEnv) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(b.mentions), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos) << "one line";
   }
+}
+
+TEST(RedisOptionsTest, SentinelFromEnv) {
+  using Env = std::map<std::string, std::string>;
+  // MEET_REDIS_HOST/PORT are ignored (even invalid) in Sentinel mode; the master's credentials
+  // and db still apply.
+  auto ok = RedisOptionsFromEnv(Env{{"MEET_REDIS_SENTINEL_HOST_LIST", " s1:26379 , 10.0.0.2:26380,"},
+                                    {"MEET_REDIS_SENTINEL_PASSWORD", "sentinel-pw"},
+                                    {"MEET_REDIS_SENTINEL_MASTER_NAME", "meet"},
+                                    {"MEET_REDIS_HOST", "ignored"},
+                                    {"MEET_REDIS_PORT", "not-a-port"},
+                                    {"MEET_REDIS_PASSWORD", "pw"},
+                                    {"MEET_REDIS_DB", "3"}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_TRUE(ok->has_value());
+  const RedisOptions& o = **ok;
+  EXPECT_TRUE(o.sentinel_mode());
+  ASSERT_EQ(o.sentinels.size(), 2u);
+  EXPECT_EQ(o.sentinels[0].host, "s1");
+  EXPECT_EQ(o.sentinels[0].port, 26379);
+  EXPECT_EQ(o.sentinels[1].host, "10.0.0.2");
+  EXPECT_EQ(o.sentinels[1].port, 26380);
+  EXPECT_EQ(o.sentinel_password, "sentinel-pw");
+  EXPECT_EQ(o.sentinel_master_name, "meet");
+  EXPECT_EQ(o.password, "pw");
+  EXPECT_EQ(o.db, 3);
+  const std::string described = DescribeRedisEndpoint(o);
+  EXPECT_EQ(described, "master 'meet' via sentinels s1:26379,10.0.0.2:26380");
+
+  // Sentinel mode needs no MEET_REDIS_HOST; the master name defaults to the reference's.
+  auto defaults = RedisOptionsFromEnv(Env{{"MEET_REDIS_SENTINEL_HOST_LIST", "s:26379"},
+                                          {"MEET_REDIS_SENTINEL_PASSWORD", "sentinel-pw"}});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  ASSERT_TRUE(defaults->has_value());
+  EXPECT_EQ((*defaults)->sentinel_master_name, "openvidu");
+
+  // Only separators: not Sentinel mode.
+  auto blank = RedisOptionsFromEnv(Env{{"MEET_REDIS_SENTINEL_HOST_LIST", " , "}});
+  ASSERT_TRUE(blank.ok());
+  EXPECT_FALSE(blank->has_value());
+
+  // Errors never print a password.
+  auto bad = RedisOptionsFromEnv(Env{{"MEET_REDIS_SENTINEL_HOST_LIST", "s"},
+                                     {"MEET_REDIS_SENTINEL_PASSWORD", "sentinel-pw"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().find("sentinel-pw"), std::string::npos);
 }
 
 }  // namespace
