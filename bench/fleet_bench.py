@@ -463,6 +463,7 @@ class Bench:
             ("list100_status_rare_1c", [(1, f"{B}?maxItems=100&status=limit_reached", (), True)]),
             ("list100_status_list_1c", [(1, f"{B}?maxItems=100&status=failed,aborted,active", (), True)]),
             ("media_full_64MiB_4c", [(4, f"{B}/{big}/media", (), True)]),
+            ("media_full_64MiB_1c", [(1, f"{B}/{big}/media", (), True)]),
             ("media_range_1MiB_16c", [(16, f"{B}/{big}/media", ("-s", rng_lua), True)]),
         ]
         for name, jobs in rows:

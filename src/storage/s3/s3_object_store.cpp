@@ -2,10 +2,16 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <utility>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "common/jwt.hpp"
 #include "common/logging.hpp"
+#include "common/one_shot.hpp"
 #include "common/parse_int.hpp"
 #include "storage/object_key.hpp"
 #include "storage/s3/s3_xml.hpp"
@@ -348,6 +354,20 @@ struct S3ObjectStore::Core {
 
 namespace {
 
+// The next chunk, fetched while the consumer drains the current one. The fetching coroutine
+// owns a reference, so a reader destroyed meanwhile leaves it to finish on its own.
+struct ReadAhead {
+  uint64_t last = 0;  // The chunk is [reader's next, last].
+  std::optional<Result<S3ObjectStore::Core::Chunk>> result;  // Written before done->Set().
+  std::shared_ptr<OneShot> done = OneShot::Make();
+};
+
+Task<void> FetchAhead(std::shared_ptr<S3ObjectStore::Core> core, std::string key, uint64_t first,
+                      std::string etag, std::shared_ptr<ReadAhead> ahead) {
+  ahead->result = co_await core->GetRange(key, first, ahead->last, etag);
+  ahead->done->Set();
+}
+
 // Streams [next, end) of one object version in chunks (see the header).
 class S3Reader final : public ObjectReader {
  public:
@@ -364,25 +384,35 @@ class S3Reader final : public ObjectReader {
   uint64_t object_size() const override { return size_; }
 
   Task<Result<size_t>> Read(std::span<char> out) override {
+    if (out.empty()) {
+      co_return size_t{0};
+    }
     if (pos_ == buf_.size()) {
-      if (next_ >= end_ || out.empty()) {
+      if (next_ >= end_) {
         co_return size_t{0};
       }
-      const uint64_t last = std::min(end_, next_ + core_->o.read_chunk_bytes) - 1;
-      Result<S3ObjectStore::Core::Chunk> chunk =
-          co_await core_->GetRange(key_, next_, last, etag_);
+      if (!ahead_) {
+        co_await StartReadAhead();
+      }
+      std::shared_ptr<ReadAhead> ahead = std::move(ahead_);
+      co_await ahead->done->Wait();
+      Result<S3ObjectStore::Core::Chunk>& chunk = *ahead->result;
       if (!chunk.ok()) {
         co_return chunk.status();
       }
       // If-Match makes S3 refuse a replaced object (412); servers that ignore it are caught here.
       if ((!etag_.empty() && !chunk->etag.empty() && chunk->etag != etag_) ||
-          chunk->total != size_ || chunk->body.size() != last - next_ + 1) {
+          chunk->total != size_ || chunk->body.size() != ahead->last - next_ + 1) {
         co_return ConflictError("S3 Error: GetObject " + Quoted(key_) +
                                 ": the object was replaced while it was read");
       }
       buf_ = std::move(chunk->body);
       pos_ = 0;
-      next_ = last + 1;
+      next_ = ahead->last + 1;
+    } else if (pos_ > 0 && !ahead_ && next_ < end_) {
+      // The consumer came back for more of this chunk, so it is still reading: fetch the next
+      // one meanwhile (a client that leaves after the first piece costs no extra chunk).
+      co_await StartReadAhead();
     }
     const size_t n = std::min(out.size(), buf_.size() - pos_);
     std::copy_n(buf_.data() + pos_, n, out.data());
@@ -391,14 +421,22 @@ class S3Reader final : public ObjectReader {
   }
 
  private:
+  Task<void> StartReadAhead() {
+    ahead_ = std::make_shared<ReadAhead>();
+    ahead_->last = std::min(end_, next_ + core_->o.read_chunk_bytes) - 1;
+    auto executor = co_await asio::this_coro::executor;
+    asio::co_spawn(executor, FetchAhead(core_, key_, next_, etag_, ahead_), asio::detached);
+  }
+
   std::shared_ptr<S3ObjectStore::Core> core_;
   std::string key_;
   std::string etag_;
   uint64_t size_;
-  uint64_t next_;  // First byte not fetched yet.
+  uint64_t next_;  // First byte not fetched (nor being fetched by ahead_) yet.
   uint64_t end_;   // One past the last byte to deliver.
   std::string buf_;
   size_t pos_ = 0;
+  std::shared_ptr<ReadAhead> ahead_;  // The chunk from next_, being fetched; null if none.
 };
 
 }  // namespace

@@ -13,7 +13,9 @@
 // per-key <Error> fails the call).
 //
 // Streaming (Open): never the whole object in memory. The reader fetches successive ranged GETs
-// of at most read_chunk_bytes ("Range: bytes=a-b"), one chunk buffered at a time; every chunk
+// of at most read_chunk_bytes ("Range: bytes=a-b"), and reads one chunk ahead: once the consumer
+// comes back for a second piece of the current chunk, the next one is fetched meanwhile, so S3's
+// latency overlaps the delivery (at most two chunks per reader in memory); every chunk
 // after the first carries "If-Match" with the first reply's ETag, and the reader also compares
 // the ETag and total size of each reply itself (some servers ignore If-Match), so an object
 // replaced while it is read fails the Read with kConflict instead of mixing two objects. A reader

@@ -372,6 +372,58 @@ TEST_F(S3ChunkedReadTest, ReadsInRangedChunksWithIfMatch) {
             StatusCode::kRangeNotSatisfiable);
 }
 
+TEST_F(S3ChunkedReadTest, ReadsOneChunkAheadOnceTheConsumerComesBack) {
+  auto server = std::make_shared<RangeServer>();
+  server->data = "0123456789abcdefghij";  // 20 bytes: 5 chunks of 4.
+  http_.SetHandler([server](const HttpClientRequest& r) { return (*server)(r); });
+  auto reader = Run(store_.Open("m", std::nullopt));
+  ASSERT_TRUE(reader.ok());
+  std::string buf(2, '\0');
+  ASSERT_EQ(*Run((*reader)->Read(std::span<char>(buf.data(), 2))), 2u);
+  // A client that leaves after the first piece costs no extra chunk.
+  EXPECT_EQ(http_.Requests().size(), 1u);
+  ASSERT_EQ(*Run((*reader)->Read(std::span<char>(buf.data(), 2))), 2u);
+  EXPECT_EQ(buf, "23");
+  // It came back: the next chunk was asked for before the consumer reached it.
+  ASSERT_EQ(http_.Requests().size(), 2u);
+  EXPECT_EQ(HeaderOf(http_.Requests()[1], "range"), "bytes=4-7");
+  EXPECT_EQ(*ReadAll(**reader, 2), "456789abcdefghij");
+  auto reqs = http_.Requests();
+  ASSERT_EQ(reqs.size(), 5u);  // Each chunk once, in order.
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(HeaderOf(reqs[i], "range"),
+              "bytes=" + std::to_string(4 * i) + "-" + std::to_string(4 * i + 3));
+  }
+
+  // A reader dropped with a chunk fetched ahead, and one dropped before its fetch ran.
+  auto dropped = Run(store_.Open("m", std::nullopt));
+  ASSERT_TRUE(dropped.ok());
+  ASSERT_EQ(*Run((*dropped)->Read(std::span<char>(buf.data(), 2))), 2u);
+  ASSERT_EQ(*Run((*dropped)->Read(std::span<char>(buf.data(), 2))), 2u);
+  dropped->reset();
+  EXPECT_EQ(http_.Requests().size(), 7u);
+  {
+    asio::io_context ioc;
+    auto early = Run(store_.Open("m", std::nullopt));
+    ASSERT_TRUE(early.ok());
+    bool read = false;
+    auto read_twice = [](recording::ObjectReader* r, std::string* b, bool* done) -> Task<void> {
+      co_await r->Read(std::span<char>(b->data(), 2));
+      co_await r->Read(std::span<char>(b->data(), 2));
+      *done = true;
+    };
+    asio::co_spawn(ioc, read_twice(early->get(), &buf, &read), asio::detached);
+    while (!read && ioc.run_one() > 0) {
+    }
+    ASSERT_TRUE(read);
+    EXPECT_EQ(http_.Requests().size(), 8u);
+    early->reset();  // The fetch ahead is queued on `ioc`, not run yet.
+    ioc.run();
+  }
+  EXPECT_EQ(http_.Requests().size(), 9u);
+  EXPECT_EQ(buf, "23");
+}
+
 TEST_F(S3ChunkedReadTest, ChunkReadsAreRetried) {
   auto server = std::make_shared<RangeServer>();
   server->data = "0123456789";
