@@ -198,7 +198,23 @@ class CountingProxy {
 
 // The server's handler: echoes the request's Connection header; /close answers with
 // "Connection: close"; /slow waits 300 ms first.
+// Bytes of a large test body: position-dependent, so a shifted or repeated piece shows.
+std::string BigBody(size_t n) {
+  std::string body(n, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    body[i] = static_cast<char>('a' + (i * 7 + i / 4093) % 26);
+  }
+  return body;
+}
+
 Task<http::Response> Handle(http::Request& req) {
+  if (req.path.starts_with("/big/")) {  // /big/{status}/{bytes}
+    const std::string rest = req.path.substr(5);
+    http::Response res;
+    res.status = std::stoi(rest.substr(0, rest.find('/')));
+    res.body = BigBody(std::stoul(rest.substr(rest.find('/') + 1)));
+    co_return res;
+  }
   if (req.path == "/slow") {
     asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
     error_code ec;
@@ -435,6 +451,47 @@ TEST_F(HttpClientPoolTest, HttpsConnectionsArePooled) {
   ASSERT_TRUE(res.ok()) << res.status().ToString();
   EXPECT_EQ(proxy_->accepted(), 2);
   second->BeginShutdown();
+}
+
+// Large length-delimited bodies are read straight into the response (not through Beast's 64 KiB
+// reads); smaller ones and other statuses through the parser. Either way: exact bytes, and the
+// connection is reused after them.
+TEST_F(HttpClientPoolTest, LargeBodiesArriveExactlyAndKeepTheConnection) {
+  BeastHttpClientOptions options;
+  options.max_response_bytes = 4 << 20;
+  MakeClient(options);
+  const std::vector<std::pair<int, size_t>> cases = {
+      {200, (256 << 10) - 1}, {200, 256 << 10}, {206, (3 << 20) + 17}, {404, 300 << 10},
+      {200, 0},               {200, 4 << 20},   {200, 1}};
+  for (const auto& [status, n] : cases) {
+    SCOPED_TRACE(std::to_string(status) + " with " + std::to_string(n) + " bytes");
+    auto res = Get(Url("/big/" + std::to_string(status) + "/" + std::to_string(n)));
+    ASSERT_TRUE(res.ok()) << res.status().ToString();
+    EXPECT_EQ(res->status, status);
+    ASSERT_EQ(res->body.size(), n);
+    EXPECT_TRUE(res->body == BigBody(n));
+  }
+  EXPECT_EQ(proxy_->accepted(), 1);
+
+  // Over the limit: refused, and the connection is not reused for the next request.
+  auto too_big = Get(Url("/big/200/" + std::to_string((4 << 20) + 1)));
+  EXPECT_FALSE(too_big.ok());
+  auto after = Get(Url("/big/200/" + std::to_string(1 << 20)));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_TRUE(after->body == BigBody(1 << 20));
+  EXPECT_EQ(proxy_->accepted(), 2);
+}
+
+TEST_F(HttpClientPoolTest, LargeBodiesOverTls) {
+  BeastHttpClientOptions options;
+  options.verify_peer = false;
+  MakeClient(options, /*tls=*/true);
+  for (size_t n : {size_t{2 << 20} + 3, size_t{300} << 10}) {
+    auto res = Get(Url("/big/200/" + std::to_string(n), "https"));
+    ASSERT_TRUE(res.ok()) << res.status().ToString();
+    EXPECT_TRUE(res->body == BigBody(n));
+  }
+  EXPECT_EQ(proxy_->accepted(), 1);
 }
 
 TEST_F(HttpClientPoolTest, PoolsAreKeptPerSchemeHostAndPort) {
