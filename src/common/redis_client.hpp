@@ -9,7 +9,8 @@
 // dedicated subscription connection (reference §6.1). A lost connection is re-established in the
 // background with backoff; commands issued meanwhile wait for it, bounded by
 // RedisOptions::command_timeout, and then fail with kUnavailable (never hang). AUTH (user and
-// password) and SELECT (db) are sent on every (re)connect.
+// password) and SELECT (db) are sent on every (re)connect; with Sentinel, each (re)connect first
+// asks the sentinels for the master (coordination/redis/sentinel_resolver.hpp).
 //
 // Errors: kUnavailable when Redis cannot be reached or the connection drops while a command is
 // in flight (the command may or may not have run: callers make their writes idempotent);
