@@ -73,15 +73,16 @@ void RedisPeer::Stop() {
   }
 }
 
-std::vector<std::string> RedisPeer::Query(const std::vector<std::string>& args) const {
+std::vector<std::string> QueryRedis(uint16_t port, const std::optional<std::string>& password,
+                                    const std::vector<std::string>& args) {
   timeval tv{2, 0};
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
   if (c == nullptr || c->err) {
     std::string err = c ? c->errstr : "no context";
     if (c) {
       redisFree(c);
     }
-    throw std::runtime_error("redis unreachable: " + err);
+    throw std::runtime_error("redis unreachable on port " + std::to_string(port) + ": " + err);
   }
   redisSetTimeout(c, tv);
   auto run = [c](const std::vector<std::string>& a) {
@@ -94,8 +95,8 @@ std::vector<std::string> RedisPeer::Query(const std::vector<std::string>& args) 
     return static_cast<redisReply*>(
         redisCommandArgv(c, static_cast<int>(a.size()), argv.data(), lens.data()));
   };
-  if (password_) {
-    if (redisReply* auth = run({"AUTH", *password_})) {
+  if (password) {
+    if (redisReply* auth = run({"AUTH", *password})) {
       freeReplyObject(auth);
     }
   }

@@ -15,6 +15,12 @@
 
 namespace mr::test {
 
+// One command on 127.0.0.1:port over a fresh synchronous connection (after AUTH `password` if
+// any), the reply flattened to strings (an integer as its decimal text, nil as "(nil)", an array
+// element by element, an error as "ERR ..."). Throws std::runtime_error when unreachable.
+std::vector<std::string> QueryRedis(uint16_t port, const std::optional<std::string>& password,
+                                    const std::vector<std::string>& args);
+
 class RedisPeer {
  public:
   // With `password`, clients must AUTH (requirepass).
@@ -32,10 +38,10 @@ class RedisPeer {
     Start();
   }
 
-  // Runs one command over a fresh synchronous connection and returns the reply flattened to
-  // strings (an integer as its decimal text, nil as "(nil)", an array element by element, an
-  // error as "ERR ..."). Throws std::runtime_error when Redis cannot be reached.
-  std::vector<std::string> Query(const std::vector<std::string>& args) const;
+  // QueryRedis on this server.
+  std::vector<std::string> Query(const std::vector<std::string>& args) const {
+    return QueryRedis(port_, password_, args);
+  }
 
  private:
   std::optional<std::string> password_;

@@ -1,6 +1,5 @@
 #include "peers/redis_sentinel_peer.hpp"
 
-#include <hiredis/hiredis.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,67 +8,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "peers/redis_peer.hpp"
+
 namespace mr::test {
 namespace {
-
-void Flatten(const redisReply* r, std::vector<std::string>& out) {
-  switch (r->type) {
-    case REDIS_REPLY_NIL:
-      out.emplace_back("(nil)");
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.push_back(std::to_string(r->integer));
-      break;
-    case REDIS_REPLY_ARRAY:
-      for (size_t i = 0; i < r->elements; ++i) {
-        Flatten(r->element[i], out);
-      }
-      break;
-    default:  // String, status, error.
-      out.emplace_back(r->str, r->len);
-  }
-}
-
-// One command on 127.0.0.1:port, after AUTH `password` if any. Throws when unreachable.
-std::vector<std::string> Query(uint16_t port, const std::optional<std::string>& password,
-                               const std::vector<std::string>& args) {
-  timeval tv{2, 0};
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
-  if (c == nullptr || c->err) {
-    std::string err = c ? c->errstr : "no context";
-    if (c) {
-      redisFree(c);
-    }
-    throw std::runtime_error("redis unreachable on port " + std::to_string(port) + ": " + err);
-  }
-  redisSetTimeout(c, tv);
-  auto run = [c](const std::vector<std::string>& a) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& s : a) {
-      argv.push_back(s.data());
-      lens.push_back(s.size());
-    }
-    return static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(a.size()), argv.data(), lens.data()));
-  };
-  if (password) {
-    if (redisReply* auth = run({"AUTH", *password})) {
-      freeReplyObject(auth);
-    }
-  }
-  redisReply* r = run(args);
-  if (r == nullptr) {
-    std::string err = c->errstr;
-    redisFree(c);
-    throw std::runtime_error("redis command failed: " + err);
-  }
-  std::vector<std::string> out;
-  Flatten(r, out);
-  freeReplyObject(r);
-  redisFree(c);
-  return out;
-}
 
 // Polls `done` every 50 ms for up to `limit`; false if it never held.
 bool PollFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
@@ -247,12 +189,12 @@ void RedisSentinelPeer::WaitForMaster(uint16_t port, std::chrono::milliseconds l
 
 std::vector<std::string> RedisSentinelPeer::QueryData(uint16_t port,
                                                       const std::vector<std::string>& args) const {
-  return Query(port, options_.password, args);
+  return QueryRedis(port, options_.password, args);
 }
 
 std::vector<std::string> RedisSentinelPeer::QuerySentinel(
     const std::vector<std::string>& args) const {
-  return Query(sentinel_port_, options_.sentinel_password, args);
+  return QueryRedis(sentinel_port_, options_.sentinel_password, args);
 }
 
 std::string RedisSentinelPeer::Role(uint16_t port) const {
