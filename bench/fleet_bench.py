@@ -59,6 +59,8 @@ import tempfile
 import threading
 import time
 
+from benchlib import free_port, log, proc_cpu_s as cpu_s
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 API_KEY = "fleet-bench-key"
 LK_KEY, LK_SECRET = "fleet-bench-lk", "fleet-bench-lk-secret-0123456789abcdef"
@@ -72,29 +74,8 @@ QUIET = {  # long job intervals: no periodic job adds commands during a measurem
 }
 
 
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
 def out(line):
     print(line, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def cpu_s(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
 
 
 def rng(xs, fmt="{:.0f}"):

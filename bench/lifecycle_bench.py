@@ -41,20 +41,10 @@ import tempfile
 import threading
 import time
 
+from benchlib import free_port, log, proc_cpu_s
+
 API_KEY = "bench-key"
 LK_KEY, LK_SECRET = "devkey", "secret"
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def b64url(b):
@@ -80,12 +70,6 @@ def percentile(xs, q):
         return float("nan")
     k = min(len(xs) - 1, max(0, int(round(q / 100.0 * (len(xs) - 1)))))
     return xs[k]
-
-
-def proc_cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_status_kb(pid, key):
