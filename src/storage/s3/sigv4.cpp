@@ -126,6 +126,9 @@ SigV4Signature Sign(const SigV4Request& request, const SigV4Credentials& credent
   add("host", request.host);
   add("x-amz-content-sha256", request.payload_hash);
   add("x-amz-date", sig.amz_date);
+  if (!credentials.session_token.empty()) {
+    add("x-amz-security-token", credentials.session_token);
+  }
   for (const auto& [n, v] : request.headers) {
     add(n, v);
   }
@@ -187,6 +190,9 @@ SigV4Signature Sign(const SigV4Request& request, const SigV4Credentials& credent
   sig.headers = request.headers;
   sig.headers.emplace_back("x-amz-date", sig.amz_date);
   sig.headers.emplace_back("x-amz-content-sha256", request.payload_hash);
+  if (!credentials.session_token.empty()) {
+    sig.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  }
   sig.headers.emplace_back("Authorization", sig.authorization);
   return sig;
 }

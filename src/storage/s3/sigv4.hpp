@@ -26,6 +26,9 @@ struct SigV4Credentials {
   std::string secret_key;
   std::string region = "us-east-1";
   std::string service = "s3";
+  // Temporary credentials' session token (container or instance-role credentials); empty for
+  // long-term keys. When set, Sign sends and signs it as X-Amz-Security-Token. Never logged.
+  std::string session_token;
 };
 
 struct SigV4Request {
@@ -37,7 +40,8 @@ struct SigV4Request {
   // Query parameters, NOT encoded; sorted and encoded by CanonicalQuery.
   std::vector<std::pair<std::string, std::string>> query;
   // Further headers to sign and send (content-type, range, content-md5, x-amz-*). Host,
-  // x-amz-date and x-amz-content-sha256 are added by Sign and must not be given here.
+  // x-amz-date, x-amz-content-sha256 and x-amz-security-token are added by Sign and must not be
+  // given here.
   HttpHeaderList headers;
   // Hex SHA-256 of the body (Sha256Hex), or kUnsignedPayload.
   std::string payload_hash;
@@ -49,8 +53,8 @@ struct SigV4Signature {
   std::string string_to_sign;
   std::string signed_headers;     // "host;x-amz-content-sha256;x-amz-date".
   std::string authorization;      // The Authorization header value.
-  // Every header to send besides Host: the request's headers, x-amz-date, x-amz-content-sha256
-  // and Authorization.
+  // Every header to send besides Host: the request's headers, x-amz-date, x-amz-content-sha256,
+  // X-Amz-Security-Token (only with a session token) and Authorization.
   HttpHeaderList headers;
 };
 

@@ -42,9 +42,11 @@ TEST(SigV4, MatchesBotocoreVectors) {
   Json doc = LoadVectors();
   ASSERT_TRUE(doc.contains("vectors"));
   ASSERT_GE(doc["vectors"].size(), 10u);
+  int with_token = 0;
   for (const Json& v : doc["vectors"]) {
     SCOPED_TRACE(v["name"].get<std::string>());
-    SigV4Credentials creds{v["access_key"], v["secret_key"], v["region"], "s3"};
+    SigV4Credentials creds{v["access_key"], v["secret_key"], v["region"], "s3",
+                           v.value("session_token", std::string())};
     SigV4Request req;
     req.method = v["method"];
     req.host = v["host"];
@@ -67,7 +69,19 @@ TEST(SigV4, MatchesBotocoreVectors) {
     EXPECT_EQ(sig.canonical_request, e["canonical_request"].get<std::string>());
     EXPECT_EQ(sig.string_to_sign, e["string_to_sign"].get<std::string>());
     EXPECT_EQ(sig.authorization, e["authorization"].get<std::string>());
+    // The token header is sent exactly when botocore sends it, with its value.
+    std::string sent_token;
+    for (const auto& [n, val] : sig.headers) {
+      if (n == "X-Amz-Security-Token") {
+        sent_token = val;
+      }
+    }
+    EXPECT_EQ(sent_token, e.value("x_amz_security_token", std::string()));
+    if (!creds.session_token.empty()) {
+      ++with_token;
+    }
   }
+  EXPECT_GE(with_token, 3) << "the vectors must cover session tokens";
 }
 
 // The committed vectors are exactly what botocore computes (so nobody edits them by hand to

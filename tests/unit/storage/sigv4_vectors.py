@@ -55,7 +55,7 @@ class _RecordingSigner(botocore.auth.S3SigV4Auth):
 
 def vector(name, method, endpoint, bucket, key, path_style=True, query=(), headers=(), body=b"",
            unsigned=False, access_key="AKIDEXAMPLE", secret_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-           region="us-east-1"):
+           region="us-east-1", session_token=None):
     scheme, rest = endpoint.split("://", 1)
     host = rest
     if path_style:
@@ -72,7 +72,7 @@ def vector(name, method, endpoint, bucket, key, path_style=True, query=(), heade
         request.context["payload_signing_enabled"] = False
         request.context["client_config"] = type(
             "C", (), {"s3": {"payload_signing_enabled": False}})()
-    creds = Credentials(access_key, secret_key)
+    creds = Credentials(access_key, secret_key, session_token)
     signer = _RecordingSigner(creds, "s3", region)
     signer.add_auth(request)
     canonical_request, string_to_sign = signer.recorded
@@ -82,6 +82,7 @@ def vector(name, method, endpoint, bucket, key, path_style=True, query=(), heade
         "access_key": access_key,
         "secret_key": secret_key,
         "region": region,
+        "session_token": session_token or "",
         "time_s": int((FIXED - datetime.datetime(1970, 1, 1)).total_seconds()),
         "method": method,
         "host": botocore.auth._host_from_url(url),
@@ -98,6 +99,7 @@ def vector(name, method, endpoint, bucket, key, path_style=True, query=(), heade
             "canonical_request": canonical_request,
             "string_to_sign": string_to_sign,
             "authorization": request.headers["Authorization"],
+            "x_amz_security_token": request.headers.get("X-Amz-Security-Token", ""),
         },
     }
 
@@ -149,6 +151,18 @@ def main():
                secret_key="S3RVER"),
         vector("header_value_whitespace", "PUT", ep, b, "w.json",
                headers=[("x-amz-meta-note", "  two   spaces\tand tab  ")], body=b"w"),
+        # Temporary credentials (container, instance role): the session token is sent as
+        # X-Amz-Security-Token and signed.
+        vector("session_token_list", "GET", "http://127.0.0.1:4568", "openvidu-appdata", "",
+               query=[("list-type", "2"), ("max-keys", "1")], access_key="ASIAEXAMPLE",
+               secret_key="S3RVER", session_token="IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars"),
+        vector("session_token_put_with_headers", "PUT", ep, b, "a b/c.json",
+               headers=[("Content-Type", "application/json"), ("x-amz-meta-z", "last")],
+               body=b'{"k":1}', access_key="ASIAEXAMPLE",
+               session_token="FwoGZXIvYXdzEXAMPLE//long==token"),
+        vector("session_token_virtual_hosted_unsigned", "PUT", "https://s3.eu-west-3.amazonaws.com",
+               b, "u.json", path_style=False, body=b"{}", unsigned=True, region="eu-west-3",
+               session_token="tok"),
     ]
     json.dump({"generator": "botocore " + botocore.__version__ + " S3SigV4Auth",
                "vectors": vectors}, sys.stdout, indent=1, ensure_ascii=False, sort_keys=True)
