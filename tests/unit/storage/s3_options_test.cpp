@@ -109,5 +109,26 @@ TEST(S3Options, SecretKeyNeverInMessages) {
   EXPECT_NE(empty.status().message().find("MEET_S3_SECRET_KEY"), std::string::npos);
 }
 
+// Both keys empty select the AWS default credential chain (reference §4.8); it gets the AWS_*
+// variables, and nothing else, of the map.
+TEST(S3Options, BothKeysEmptyUseTheDefaultCredentialChain) {
+  auto o = S3OptionsFromEnv({{"MEET_S3_ACCESS_KEY", ""},
+                             {"MEET_S3_SECRET_KEY", ""},
+                             {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds"},
+                             {"AWS_EC2_METADATA_DISABLED", "true"},
+                             {"MEET_S3_BUCKET", "some-bucket"}});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(UsesCredentialChain(*o));
+  EXPECT_EQ(o->aws_env.size(), 2u);
+  EXPECT_EQ(o->aws_env.at("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), "/v2/creds");
+  auto defaults = S3OptionsFromEnv({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(UsesCredentialChain(*defaults));
+  // Only one of the pair empty is a configuration mistake, named in the message.
+  auto half = S3OptionsFromEnv({{"MEET_S3_ACCESS_KEY", "AK"}, {"MEET_S3_SECRET_KEY", ""}});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("leave both empty"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mr::storage
