@@ -9,8 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,8 +23,72 @@ extern char** environ;
 
 namespace mr::test {
 
-uint16_t FreeLoopbackPort() {
+namespace {
+
+// The first port of the kernel's ephemeral range (bind(0) and connect() take theirs from it).
+int EphemeralLow() {
+  std::ifstream f("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  return (f >> low >> high) ? low : 32768;
+}
+
+bool CanBind(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // As the servers bind.
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// Claims `port` for this process among every test process of the machine: a file per port,
+// created exclusively, holding the claimer's pid; a dead claimer's file is removed.
+bool Claim(const std::filesystem::path& dir, uint16_t port) {
+  const std::filesystem::path file = dir / std::to_string(port);
+  const int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    std::ifstream in(file);
+    pid_t owner = 0;
+    if ((in >> owner) && !ProcessAlive(owner)) {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);  // Taken on a later attempt, by whoever comes first.
+    }
+    return false;
+  }
+  const std::string pid = std::to_string(::getpid());
+  const bool written = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+  ::close(fd);
+  return written;
+}
+
+}  // namespace
+
+uint16_t FreeLoopbackPort() {
+  // Ports just below the ephemeral range: no bind(0) or connect() of any process is handed one,
+  // and concurrent test processes (ctest -j) never pick the same one, because each port is
+  // claimed through a file. (Ports from bind(0) were seen taken by another test in between.)
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  const int high = EphemeralLow();
+  const int low = std::max(1024, high - 12000);
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mr-test-ports";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (int attempt = 0; attempt < 1000 && high - low > 100; ++attempt) {
+    const auto port = static_cast<uint16_t>(low + random() % static_cast<unsigned>(high - low));
+    if (Claim(dir, port) && CanBind(port)) {
+      return port;
+    }
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);  // Fallback: let the kernel choose.
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -18,7 +18,8 @@
 
 namespace mr::test {
 
-// A loopback port that was free a moment ago (bind to 0, read it, close).
+// A loopback port free a moment ago and claimed for this process among all test processes of
+// the machine (just below the ephemeral range; see the .cpp).
 uint16_t FreeLoopbackPort();
 
 // True when something accepts TCP connections on 127.0.0.1:port.
